@@ -122,12 +122,12 @@ class BindingModel(ABC):
     def _load_weights(self, folder: Path) -> None: ...
 
     def save(self, folder: str | Path) -> Path:
-        from drugloop.utils.io import atomic_write_text
+        from drugloop.utils.io import atomic_write_json
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self._save_weights(folder)
-        atomic_write_text(folder / CARD, json.dumps(self.card, indent=2, default=_json_default))
+        atomic_write_json(folder / CARD, self.card)  # strict JSON: NaN metrics become null
         return folder
 
     @classmethod
@@ -149,7 +149,12 @@ def load_model(folder: str | Path) -> BindingModel:
     card_path = folder / CARD
     if not card_path.is_file():
         raise ModelError(f"{folder} is not a saved binding model (no {CARD})")
-    card = json.loads(card_path.read_text())
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{card_path}: damaged model card ({exc})") from None
+    if not isinstance(card, dict) or card.get("task") not in {"regression", "binary"}:
+        raise ModelError(f"{card_path}: damaged model card (no valid 'task')")
     model_type = card.get("model_type")
     cls = _REGISTRY.get(model_type)
     if cls is None:
@@ -170,5 +175,11 @@ def load_model(folder: str | Path) -> BindingModel:
 
 
 def _import_models() -> None:
-    import drugloop.binding.deep  # noqa: F401
-    import drugloop.binding.lgbm  # noqa: F401
+    """Register every model class that can be imported here (the torch model may be absent or still landing)."""
+    import importlib
+
+    for name in ("drugloop.binding.lgbm", "drugloop.binding.deep"):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            log.debug("binding model module %s not importable: %s", name, exc)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from itertools import product
 from typing import Any
 
 import numpy as np
@@ -20,14 +19,11 @@ from drugloop.errors import InputError
 
 FEATURIZER_VERSION = "pairfeat-1"
 
-AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
-#: Shen et al. 2007 conjoint-triad classes (dipole and side-chain volume): 7 letters -> 343 reduced 3-mers.
-REDUCED_CLASSES: tuple[str, ...] = ("AGV", "ILFP", "YMTS", "HNQW", "RK", "DE", "C")
 DESCRIPTORS: tuple[str, ...] = (
     "MolWt", "MolLogP", "TPSA", "NumHDonors", "NumHAcceptors", "NumRotatableBonds", "RingCount",
     "NumAromaticRings", "FractionCSP3", "HeavyAtomCount",
 )
-_CHUNK_ROWS = 65_536
+_CHUNK_ROWS = 16_384  # ~180 MB of float32 features per block
 
 
 @dataclass(frozen=True)
@@ -37,8 +33,7 @@ class FeaturizerParams:
     radius: int = 2
     n_bits: int = 2048
     descriptors: bool = True
-    kmers: tuple[int, ...] = (1, 2)
-    reduced_kmer: int = 3
+    kmers: tuple[int, ...] = (1, 2, 3)  # k >= 3 over the 7 conjoint-triad classes
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -47,7 +42,7 @@ class FeaturizerParams:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeaturizerParams:
-        known = {k: d[k] for k in ("radius", "n_bits", "descriptors", "kmers", "reduced_kmer") if k in d}
+        known = {k: d[k] for k in ("radius", "n_bits", "descriptors", "kmers") if k in d}
         if "kmers" in known:
             known["kmers"] = tuple(int(k) for k in known["kmers"])
         return cls(**known)
@@ -62,7 +57,7 @@ def compound_features(smiles: Sequence[str], params: FeaturizerParams) -> np.nda
     Callers pass only validated SMILES; one that still fails to parse raises InputError (a programming error
     upstream, not a row to silently zero).
     """
-    from drugloop.chem.featurize import ecfp
+    from drugloop.chem.featurize import descriptors, ecfp
     from drugloop.chem.parse import parse_smiles
 
     parsed = parse_smiles(list(smiles), standardize=False)
@@ -70,24 +65,12 @@ def compound_features(smiles: Sequence[str], params: FeaturizerParams) -> np.nda
     if bad:
         raise InputError(f"cannot featurise SMILES {bad[0].input!r}: {bad[0].error}")
     mols = [p.mol for p in parsed]
-    fp = np.asarray(ecfp(mols, radius=params.radius, n_bits=params.n_bits, counts=True), dtype=np.float32)
+    fp = ecfp(mols, radius=params.radius, n_bits=params.n_bits, counts=True, dtype=np.float32)
     if not params.descriptors:
         return fp
-    return np.hstack([fp, _descriptors(mols)])
-
-
-def _descriptors(mols: Sequence[Any]) -> np.ndarray:
-    from rdkit.Chem import Descriptors
-
-    fns = [getattr(Descriptors, name) for name in DESCRIPTORS]
-    out = np.empty((len(mols), len(fns)), dtype=np.float32)
-    for i, mol in enumerate(mols):
-        for j, fn in enumerate(fns):
-            try:
-                out[i, j] = float(fn(mol))
-            except (ValueError, RuntimeError, ZeroDivisionError):
-                out[i, j] = np.nan  # LightGBM handles missing values natively
-    return out
+    # a failing descriptor is NaN, which LightGBM treats as missing
+    desc = descriptors(mols, names=list(DESCRIPTORS)).to_numpy(dtype=np.float32)
+    return np.hstack([fp, desc])
 
 
 def compound_feature_names(params: FeaturizerParams) -> list[str]:
@@ -99,56 +82,25 @@ def compound_feature_names(params: FeaturizerParams) -> list[str]:
 
 # --------------------------------------------------------------------------- proteins
 
-_REDUCE = str.maketrans({aa: str(i) for i, group in enumerate(REDUCED_CLASSES) for aa in group})
-
-
-def _reduced_kmers(seq: str, k: int) -> np.ndarray:
-    """Normalised counts of k-mers over the 7-class alphabet; k-mers touching X (or other letters) are skipped."""
-    n_classes = len(REDUCED_CLASSES)
-    codes = np.frombuffer(seq.upper().translate(_REDUCE).encode("ascii", "replace"), dtype=np.uint8).astype(np.int64)
-    codes = codes - ord("0")
-    valid = (codes >= 0) & (codes < n_classes)
-    out = np.zeros(n_classes**k, dtype=np.float32)
-    if codes.size < k:
-        return out
-    index = np.zeros(codes.size - k + 1, dtype=np.int64)
-    ok = np.ones(codes.size - k + 1, dtype=bool)
-    for j in range(k):
-        window = codes[j : codes.size - k + 1 + j]
-        index = index * n_classes + np.where(valid[j : j + index.size], window, 0)
-        ok &= valid[j : j + index.size]
-    counts = np.bincount(index[ok], minlength=n_classes**k).astype(np.float32)
-    total = counts.sum()
-    return counts / total if total else out
-
 
 def protein_features(sequences: Sequence[str], params: FeaturizerParams) -> np.ndarray:
-    """(n, 20 + 400 + 343) float32: amino-acid and dipeptide composition, then reduced-alphabet 3-mers."""
+    """(n, 20 + 400 + 343) float32: amino-acid and dipeptide composition, conjoint-triad 3-mers (k >= 3 reduced).
+
+    Whitespace and case are dropped first, as ``validate_sequence`` ignores them, so pasted FASTA lines do not
+    break k-mers.
+    """
     from drugloop.bio.protein import kmer_composition
 
-    rows = []
-    for seq in sequences:
-        parts = [np.asarray(kmer_composition(seq, k=k), dtype=np.float32).reshape(-1) for k in params.kmers]
-        if params.reduced_kmer:
-            parts.append(_reduced_kmers(seq, params.reduced_kmer))
-        rows.append(np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32))
-    width = len(protein_feature_names(params))
-    if not rows:
-        return np.zeros((0, width), dtype=np.float32)
-    out = np.vstack(rows)
-    if out.shape[1] != width:
-        raise InputError(f"protein features have {out.shape[1]} columns, expected {width}")
-    return out
+    cleaned = ["".join(str(s).split()).upper() for s in sequences]
+    if not cleaned:
+        return np.zeros((0, len(protein_feature_names(params))), dtype=np.float32)
+    return np.asarray(kmer_composition(cleaned, k=params.kmers), dtype=np.float32)
 
 
 def protein_feature_names(params: FeaturizerParams) -> list[str]:
-    names = []
-    for k in params.kmers:
-        names += [f"aa{k}_{''.join(t)}" for t in product(AMINO_ACIDS, repeat=k)]
-    if params.reduced_kmer:
-        names += [f"ct{params.reduced_kmer}_{''.join(t)}" for t in
-                  product("0123456"[: len(REDUCED_CLASSES)], repeat=params.reduced_kmer)]
-    return names
+    from drugloop.bio.protein import kmer_feature_names
+
+    return kmer_feature_names(params.kmers)
 
 
 # --------------------------------------------------------------------------- pairs

@@ -52,7 +52,7 @@ _LGB_NAMES = {
     "reg_alpha": "lambda_l1",
     "max_bin": "max_bin",
 }
-FEATURE_PARAMS = ("radius", "n_bits", "descriptors", "kmers", "reduced_kmer")
+FEATURE_PARAMS = ("radius", "n_bits", "descriptors", "kmers")
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -69,7 +69,7 @@ class LGBMBindingModel(BindingModel):
     """Gradient-boosted trees on [ECFP counts + descriptors | amino-acid, dipeptide and conjoint-triad k-mers].
 
     ``params`` override :data:`DEFAULT_PARAMS` (scikit-learn-style names) or the featurizer settings
-    (``radius``, ``n_bits``, ``descriptors``, ``kmers``, ``reduced_kmer``); ``lgb_params`` passes raw LightGBM
+    (``radius``, ``n_bits``, ``descriptors``, ``kmers``); ``lgb_params`` passes raw LightGBM
     parameters through. Unknown names raise InputError instead of being silently ignored.
     """
 
@@ -115,7 +115,7 @@ class LGBMBindingModel(BindingModel):
             "metric": "binary_logloss" if self.task == "binary" else "l2",
             "num_threads": int(p["n_jobs"] or available_cores()),
             "deterministic": True,
-            "force_row_wise": True,
+            "force_col_wise": True,  # many features, few rows: faster than row-wise here
             "verbosity": -1,
             "seed": seed,
             "bagging_seed": seed,
@@ -132,7 +132,7 @@ class LGBMBindingModel(BindingModel):
         base = self._lgb_params(int(self.seed))
         ds = lgb.Dataset(
             x, label=y, reference=reference, feature_name=self.featurizer.feature_names, free_raw_data=True,
-            params={k: base[k] for k in ("max_bin", "data_random_seed", "verbosity") if k in base},
+            params=base,  # dataset-level settings (max_bin, min_data_in_leaf, ...) must match training
         )
         return ds.construct()  # bins now, so the float32 matrix can be freed before training
 

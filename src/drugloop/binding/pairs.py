@@ -86,6 +86,7 @@ def attach_sequences(target_ids: pd.Series, fasta: str | Path) -> pd.Series:
 def normalise_pairs(df: pd.DataFrame, label: str | None = "label") -> pd.DataFrame:
     """Fill ids and the label column so every downstream step sees the same shape."""
     out = df.copy()
+    out.attrs.setdefault("input_columns", [str(c) for c in df.columns])  # what the user gave, for output files
     out["smiles"] = out["smiles"].astype(object).where(out["smiles"].notna(), None)
     out["sequence"] = out["sequence"].astype(object).where(out["sequence"].notna(), None)
     if "drug_id" not in out:

@@ -66,7 +66,9 @@ def iter_gmt(source: GmtSource) -> Iterator[GeneSet]:
             if not name:
                 raise InputError(f"{where}: line {number}: empty gene set name")
             if name in seen:
-                raise InputError(f"{where}: line {number}: gene set {name!r} already defined on line {seen[name]}")
+                raise InputError(
+                    f"{where}: line {number}: gene set {name!r} already defined on line {seen[name]}"
+                )
             seen[name] = number
             genes = [g for f in fields[2:] if (g := f.strip())]
             yield GeneSet(name, fields[1].strip(), genes)

@@ -75,7 +75,7 @@ class _Standardizer:
         self.normalizer.normalizeInPlace(mol)
         self.reionizer.reionizeInPlace(mol)
         Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
-        self.fragment.chooseInPlace(mol)
+        mol = self.fragment.choose(mol)  # chooseInPlace leaves RingInfo uninitialised (RDKit 2026.09)
         self.uncharger.unchargeInPlace(mol)
         if self.tautomer is not None:
             mol = self.tautomer.Canonicalize(mol)
@@ -90,7 +90,7 @@ def _standardizer(tautomer: bool) -> _Standardizer:
 def _parse_failure_reason(text: str) -> str:
     """Turn RDKit's multi-line parser log into one short phrase (the input itself is not repeated)."""
     capture = getattr(rdBase, "CaptureErrorLog", None)
-    if capture is None:  # RDKit older than 2025: no way to read the log, give the generic reason
+    if capture is None:  # an RDKit without CaptureErrorLog: the log cannot be read, give the generic reason
         return "cannot parse SMILES"
     with capture() as log:
         Chem.MolFromSmiles(text, sanitize=False)

@@ -99,7 +99,9 @@ class SmilesVocab:
             ids = ids + [self.pad_id] * (max_len - len(ids))
         return np.asarray(ids, dtype=np.int64)
 
-    def encode_batch(self, smiles: Sequence[str], max_len: int | None = None, *, truncate: bool = False) -> np.ndarray:
+    def encode_batch(
+        self, smiles: Sequence[str], max_len: int | None = None, *, truncate: bool = False
+    ) -> np.ndarray:
         """A padded (n, max_len) int64 matrix; ``max_len`` defaults to the longest encoded SMILES."""
         rows = [self.encode(s, add_bos_eos=True) for s in smiles]
         width = max((len(r) for r in rows), default=0) if max_len is None else max_len
@@ -138,13 +140,17 @@ def build_smiles_vocab(smiles: Iterable[str], min_freq: int = 1) -> SmilesVocab:
     return SmilesVocab.build(smiles, min_freq=min_freq)
 
 
-_DEFAULT_TOKENS = (
-    "C c N n O o S s F Cl Br I P p B b ( ) = # - + / \\ . : @ * "
-    "1 2 3 4 5 6 7 8 9 %10 %11 %12 %13 %14 %15 %16 %17 %18 %19 "
-    "[C@H] [C@@H] [C@] [C@@] [nH] [NH+] [NH2+] [NH3+] [N+] [N-] [n+] [nH+] [O-] [S-] [S+] [s+] [P+] "
-    "[Na+] [K+] [Li+] [Cl-] [Br-] [I-] [H] [2H] [CH-] [CH2-] [C-] [B-] [Si] [Se] [se] [SH] [OH-] [S@] [S@@] "
-    "[S@+] [S@@+] [N@+] [N@@+] [Sn] [Fe] [Zn] [Cu] [Pt] [As] [te]"
-).split()
+# fmt: off
+_DEFAULT_TOKENS: list[str] = [
+    "C", "c", "N", "n", "O", "o", "S", "s", "F", "Cl", "Br", "I", "P", "p", "B", "b", "(", ")", "=", "#",
+    "-", "+", "/", "\\", ".", ":", "@", "*", "1", "2", "3", "4", "5", "6", "7", "8", "9", "%10", "%11",
+    "%12", "%13", "%14", "%15", "%16", "%17", "%18", "%19", "[C@H]", "[C@@H]", "[C@]", "[C@@]", "[nH]",
+    "[NH+]", "[NH2+]", "[NH3+]", "[N+]", "[N-]", "[n+]", "[nH+]", "[O-]", "[S-]", "[S+]", "[s+]", "[P+]",
+    "[Na+]", "[K+]", "[Li+]", "[Cl-]", "[Br-]", "[I-]", "[H]", "[2H]", "[CH-]", "[CH2-]", "[C-]", "[B-]",
+    "[Si]", "[Se]", "[se]", "[SH]", "[OH-]", "[S@]", "[S@@]", "[S@+]", "[S@@+]", "[N@+]", "[N@@+]", "[Sn]",
+    "[Fe]", "[Zn]", "[Cu]", "[Pt]", "[As]", "[te]",
+]
+# fmt: on
 
 SMILES_VOCAB: SmilesVocab = SmilesVocab(_DEFAULT_TOKENS)
 """A fixed vocabulary covering drug-like organic chemistry (ZINC/ChEMBL style), for models that need no

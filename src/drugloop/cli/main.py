@@ -7,6 +7,7 @@ import sys
 import typer
 
 from drugloop import __version__
+from drugloop.cli import binding as binding_cli
 from drugloop.cli import data as data_cli
 from drugloop.cli._console import fail, setup_logging
 
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(data_cli.app, name="data")
+app.add_typer(binding_cli.app, name="binding")
 
 
 def _version(value: bool) -> None:

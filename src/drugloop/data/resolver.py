@@ -96,8 +96,11 @@ def _atomic_copy(src: Path, dest: Path) -> None:
 
 def _download(file: DataFile, dest: Path, timeout: float) -> str | None:
     """Fetch the upstream URL into ``dest``; None on success, else the reason it failed."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".download")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".download")
+    except OSError as exc:  # unwritable cache: report it like any other failed source
+        return f"cannot write into the cache ({type(exc).__name__}: {exc})"
     tmp_path = Path(tmp)
     try:
         digest = hashlib.sha256()

@@ -8,6 +8,7 @@ at least three seeds and a cold split next to every benchmark; this module recor
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import logging
 import math
@@ -72,10 +73,17 @@ def _cpu_model() -> str:
 def hardware_info() -> dict[str, Any]:
     """What the numbers were measured on: timings are meaningless without it.
 
+    Probed once per process (importing torch to ask CUDA costs seconds), then copied from a cache.
+
     Keys: ``cpu``, ``cpu_count`` (logical CPUs in the machine), ``cpus_usable`` (CPUs this process may
     run on), ``gpu`` (name of CUDA device 0 or None), ``gpu_count``, ``torch``, ``cuda`` (torch's CUDA
     version or None), ``python``, ``platform``.
     """
+    return dict(_probe_hardware())
+
+
+@functools.lru_cache(maxsize=1)
+def _probe_hardware() -> dict[str, Any]:
     try:
         usable: int | None = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -134,13 +142,14 @@ def git_commit(path: str | os.PathLike[str] | None = None) -> str | None:
     return f"{sha}-dirty" if status else sha
 
 
-def summarize(values: Sequence[float]) -> dict[str, Any]:
+def summarize(values: Sequence[float | None]) -> dict[str, Any]:
     """Mean and spread of one metric over seeds or folds: ``{"mean", "std", "values"}``.
 
     ``std`` is the sample standard deviation (ddof=1) when there are at least two values, else 0.0.
-    A NaN value (an undefined metric in one run) makes mean and std NaN rather than being dropped.
+    A NaN value (an undefined metric in one run) makes mean and std NaN rather than being dropped;
+    ``None`` counts as NaN, because that is how NaN is stored in our (strict) JSON files.
     """
-    vals = [float(v) for v in values]
+    vals = [float("nan") if v is None else float(v) for v in values]
     if not vals:
         raise InputError("cannot summarise a metric with no values")
     n = len(vals)
@@ -188,7 +197,9 @@ def write_result(
     if not seeds:
         raise InputError("write_result needs the seeds the runs used")
     if len(seeds) < 3:
-        log.warning("%s/%s reports %d seed(s); honest evaluation asks for at least 3", engine, name, len(seeds))
+        log.warning(
+            "%s/%s reports %d seed(s); honest evaluation asks for at least 3", engine, name, len(seeds)
+        )
     if not (isinstance(wall_seconds, int | float) and math.isfinite(wall_seconds) and wall_seconds >= 0):
         raise InputError(f"wall_seconds must be a non-negative number, got {wall_seconds!r}")
     summaries = {}

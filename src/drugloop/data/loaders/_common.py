@@ -34,7 +34,7 @@ def choose(what: str, value: object, valid: Iterable[str]) -> str:
 
 
 def open_text(path: Path) -> TextIO:
-    """Open a (possibly gzipped) UTF-8 text file without translating line endings away from ``splitlines``."""
+    """Open a UTF-8 text file, gunzipping ``.gz``; universal newlines make CRLF files read like LF ones."""
     if path.name.endswith(".gz"):
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
     return open(path, encoding="utf-8")

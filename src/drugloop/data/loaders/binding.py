@@ -35,7 +35,9 @@ def _read_matrix(path: Path, n_rows: int, n_cols: int) -> np.ndarray:
     rows = [line.split() for line in read_lines(path)]
     if len(rows) != n_rows or any(len(r) != n_cols for r in rows):
         widths = sorted({len(r) for r in rows})
-        raise DataError(f"{path}: expected {n_rows} x {n_cols} values, found {len(rows)} lines of widths {widths}")
+        raise DataError(
+            f"{path}: expected {n_rows} x {n_cols} values, found {len(rows)} lines of widths {widths}"
+        )
     try:
         return np.array(rows, dtype=np.float64)
     except ValueError as exc:
@@ -72,8 +74,13 @@ def _deepdta(
     folder: str, matrix_file: str, smiles: str, to_affinity: Callable[[np.ndarray], np.ndarray], label: str
 ) -> pd.DataFrame:
     smiles = choose("smiles kind", smiles, _SMILES_FILES)
-    names = [_SMILES_FILES[smiles], "proteins.txt", matrix_file, "folds/train_fold_setting1.txt",
-             "folds/test_fold_setting1.txt"]
+    names = [
+        _SMILES_FILES[smiles],
+        "proteins.txt",
+        matrix_file,
+        "folds/train_fold_setting1.txt",
+        "folds/test_fold_setting1.txt",
+    ]
     files = resolve_all(f"{folder}/{n}" for n in names)
     lig_path, prot_path, mat_path, train_path, test_path = files
 
@@ -119,7 +126,9 @@ def load_davis(smiles: str = "canonical") -> pd.DataFrame:
     k // 442 and protein column k % 442. ``smiles="isomeric"`` takes ligands_iso.txt. attrs: label="pKd",
     task="regression".
     """
-    return _deepdta("davis", "drug-target_interaction_affinities_Kd__Davis_et_al.2011v1.txt", smiles, _pkd, "pKd")
+    return _deepdta(
+        "davis", "drug-target_interaction_affinities_Kd__Davis_et_al.2011v1.txt", smiles, _pkd, "pKd"
+    )
 
 
 def load_kiba(smiles: str = "canonical") -> pd.DataFrame:

@@ -6,7 +6,6 @@ import numbers
 
 import pandas as pd
 
-from drugloop.bio.genesets import iter_gmt
 from drugloop.data.loaders._common import memo, object_column, require_columns, resolve_all
 from drugloop.errors import InputError
 
@@ -62,6 +61,8 @@ def load_pathways(prefix: str | None = None) -> pd.DataFrame:
     files = resolve_all(["pathways/c2.all.v7.2.symbols.gmt.gz"])
 
     def build() -> pd.DataFrame:
+        from drugloop.bio.genesets import iter_gmt  # late: drugloop.bio may itself use the data layer
+
         sets = list(iter_gmt(files[0]))
         return pd.DataFrame(
             {
@@ -80,3 +81,25 @@ def load_pathways(prefix: str | None = None) -> pd.DataFrame:
                 f"no gene set name starts with {prefix!r} (case-sensitive); try REACTOME_, KEGG_, WP_, BIOCARTA_, PID_"
             )
     return df
+
+
+def load_gene_symbols() -> pd.DataFrame:
+    """HGNC symbol <-> Entrez id map (March 2019, 46,125 symbols) shipped with TGSA; use it to name STRING genes.
+
+    Columns: ``symbol`` (approved HGNC symbol, unique), ``entrez_id`` (nullable Int64; 4,575 symbols have none).
+    """
+    files = resolve_all(["gdsc/entrez_to_symbol.tsv"])
+
+    def build() -> pd.DataFrame:
+        raw = pd.read_csv(
+            files[0], sep="\t", keep_default_na=False, na_values={"NCBI Gene ID(supplied by NCBI)": [""]}
+        )
+        require_columns(raw, ["Approved symbol", "NCBI Gene ID(supplied by NCBI)"], files[0])
+        return pd.DataFrame(
+            {
+                "symbol": raw["Approved symbol"].astype("str"),
+                "entrez_id": raw["NCBI Gene ID(supplied by NCBI)"].astype("Int64"),
+            }
+        )
+
+    return memo(("gene_symbols",), files, build)

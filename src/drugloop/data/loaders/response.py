@@ -16,13 +16,18 @@ from drugloop.data.loaders._common import (
     choose,
     memo,
     object_column,
+    read_lines,
     require_columns,
     resolve_all,
     snake,
 )
 from drugloop.errors import DataError, InputError
 
-_OMICS = {"expression": "expression.csv.gz", "copy_number": "copy_number.csv.gz", "mutation": "mutation.csv.gz"}
+_OMICS = {
+    "expression": "expression.csv.gz",
+    "copy_number": "copy_number.csv.gz",
+    "mutation": "mutation.csv.gz",
+}
 _PPI_THRESHOLDS = (0.85, 0.9, 0.95)
 
 
@@ -109,7 +114,9 @@ def load_gdsc_ppi(threshold: float = 0.9) -> pd.DataFrame:
     """
     match = [t for t in _PPI_THRESHOLDS if isinstance(threshold, int | float) and math.isclose(threshold, t)]
     if not match:
-        raise InputError(f"unknown PPI threshold {threshold!r}; valid: {', '.join(map(str, _PPI_THRESHOLDS))}")
+        raise InputError(
+            f"unknown PPI threshold {threshold!r}; valid: {', '.join(map(str, _PPI_THRESHOLDS))}"
+        )
     files = resolve_all([f"gdsc/ppi_string_v11_{match[0]}.csv"])
 
     def build() -> pd.DataFrame:
@@ -134,8 +141,9 @@ def _deepcdr_drug_table(list_path: Path, smiles_path: Path) -> pd.DataFrame:
     require_columns(drugs, ["drug_id", "Name", "PubCHEM"], list_path)
     if not drugs["drug_id"].is_unique:
         raise DataError(f"{list_path}: drug_id repeats")
-    smiles = pd.read_csv(smiles_path, sep="\t", header=None, names=["cid", "smiles"], dtype=str,
-                         keep_default_na=False)
+    smiles = pd.read_csv(
+        smiles_path, sep="\t", header=None, names=["cid", "smiles"], dtype=str, keep_default_na=False
+    )
     lookup = dict(zip(smiles["cid"].str.strip(), smiles["smiles"].str.strip(), strict=True))
     out = drugs.rename(columns={c: snake(c) for c in drugs.columns}).rename(
         columns={"name": "drug_name", "pubchem": "pubchem_cid"}
@@ -154,7 +162,9 @@ def load_deepcdr_drugs() -> pd.DataFrame:
     ``pubchem_cid`` (str, None where upstream says "none"/"several"/blank), ``sample_size``, ``count``, ``smiles``
     (from 223drugs_pubchem_smiles.txt via the CID; None when the CID is missing or has no SMILES there).
     """
-    files = resolve_all([f"{_DEEPCDR}/GDSC_drug_list_20190624.csv", f"{_DEEPCDR}/223drugs_pubchem_smiles.txt"])
+    files = resolve_all(
+        [f"{_DEEPCDR}/GDSC_drug_list_20190624.csv", f"{_DEEPCDR}/223drugs_pubchem_smiles.txt"]
+    )
     return memo(("deepcdr_drugs",), files, lambda: _deepcdr_drug_table(*files))
 
 
@@ -165,8 +175,13 @@ def load_gdsc_deepcdr() -> pd.DataFrame:
     drug list -> PubChem CID -> SMILES join, None where unavailable), ``depmap_id``, ``ln_ic50``. Rows follow the
     matrix row-major (drug rows, then cell columns in file order). attrs: label="ln_ic50", task="regression".
     """
-    files = resolve_all([f"{_DEEPCDR}/GDSC_IC50.csv.gz", f"{_DEEPCDR}/GDSC_drug_list_20190624.csv",
-                         f"{_DEEPCDR}/223drugs_pubchem_smiles.txt"])
+    files = resolve_all(
+        [
+            f"{_DEEPCDR}/GDSC_IC50.csv.gz",
+            f"{_DEEPCDR}/GDSC_drug_list_20190624.csv",
+            f"{_DEEPCDR}/223drugs_pubchem_smiles.txt",
+        ]
+    )
 
     def build() -> pd.DataFrame:
         matrix = pd.read_csv(files[0], index_col=0)
@@ -214,6 +229,32 @@ def load_deepcdr_cell_lines() -> pd.DataFrame:
     return memo(("deepcdr_cell_lines",), files, build)
 
 
+def load_deepcdr_thresholds() -> pd.DataFrame:
+    """Per-drug ln IC50 cut-offs DeepCDR uses for its binary sensitive/resistant task (265 drugs).
+
+    Columns: ``drug_name``, ``threshold`` (float, ln IC50), in file order. Names are not unique: 10 drugs screened
+    twice under two GDSC ids (e.g. JQ1, Olaparib) appear twice and the file does not say which id each value
+    belongs to; 76 names are spelled differently from the drug list, so join with care.
+    """
+    files = resolve_all([f"{_DEEPCDR}/IC50_thred.txt"])
+
+    def build() -> pd.DataFrame:
+        lines = read_lines(files[0])
+        if len(lines) != 2:
+            raise DataError(f"{files[0]}: expected 2 lines (drug names, thresholds), found {len(lines)}")
+        names = [n.strip() for n in lines[0].split("\t")]
+        values = lines[1].split("\t")
+        if len(names) != len(values):
+            raise DataError(f"{files[0]}: {len(names)} drug names but {len(values)} thresholds")
+        try:
+            thresholds = [float(v) for v in values]
+        except ValueError:
+            raise DataError(f"{files[0]}: non-numeric threshold") from None
+        return pd.DataFrame({"drug_name": pd.Series(names, dtype="str"), "threshold": thresholds})
+
+    return memo(("deepcdr_thresholds",), files, build)
+
+
 _ORG = "organoid_crc"
 
 
@@ -227,7 +268,9 @@ def load_organoid_response() -> pd.DataFrame:
     def build() -> pd.DataFrame:
         df = pd.read_csv(files[0], sep="\t")
         require_columns(df, ["Organoid", "Drug Name", "median_IC50"], files[0])
-        df = df.rename(columns={"Organoid": "organoid", "Drug Name": "drug_name", "median_IC50": "median_ic50"})
+        df = df.rename(
+            columns={"Organoid": "organoid", "Drug Name": "drug_name", "median_IC50": "median_ic50"}
+        )
         df.attrs.update({"label": "median_ic50", "task": "regression", "dataset": "organoid_crc"})
         return df[["organoid", "drug_name", "median_ic50"]]
 
@@ -293,7 +336,9 @@ def load_organoid_drug_targets() -> pd.DataFrame:
         return pd.DataFrame(
             {
                 "drug": df["drugs"].str.strip().astype("str"),
-                "targets": object_column([t.strip() for t in s.split(",") if t.strip()] for s in df["targets"]),
+                "targets": object_column(
+                    [t.strip() for t in s.split(",") if t.strip()] for s in df["targets"]
+                ),
             }
         )
 

@@ -66,7 +66,9 @@ def _literal_list(text: object, path: Path, row: int, column: str) -> list:
     try:
         value = ast.literal_eval(str(text))
     except (ValueError, SyntaxError):
-        raise DataError(f"{path}: row {row} column {column}: not a Python list literal: {str(text)[:60]!r}") from None
+        raise DataError(
+            f"{path}: row {row} column {column}: not a Python list literal: {str(text)[:60]!r}"
+        ) from None
     if not isinstance(value, list):
         raise DataError(f"{path}: row {row} column {column}: expected a list, got {type(value).__name__}")
     return value
@@ -150,7 +152,9 @@ def load_bindpredict(subset: str = "development") -> pd.DataFrame:
     subset = choose("bindpredict subset", subset, ("development", "independent"))
     if subset == "development":
         names = ["development_set/all.fasta"]
-        names += [f"development_set/ids_split{i}.txt" for i in range(1, 6)] + ["development_set/uniprot_test.txt"]
+        names += [f"development_set/ids_split{i}.txt" for i in range(1, 6)] + [
+            "development_set/uniprot_test.txt"
+        ]
         names += [f"development_set/binding_residues_2.5_{c}.txt" for c in _BP_CLASSES]
         split_names = [f"fold{i}" for i in range(1, 6)] + ["test"]
     else:
@@ -208,7 +212,9 @@ def load_kinase_active_sites() -> pd.DataFrame:
         raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
         require_columns(raw, ["aligned_protein_seq", "active_site_seq", "protein_id"], path)
         positions = []
-        for i, (aligned, site) in enumerate(zip(raw["aligned_protein_seq"], raw["active_site_seq"], strict=True)):
+        for i, (aligned, site) in enumerate(
+            zip(raw["aligned_protein_seq"], raw["active_site_seq"], strict=True)
+        ):
             found = [k for k, c in enumerate(aligned) if c.isupper()]
             if "".join(aligned[k] for k in found) != site.replace("-", ""):
                 raise DataError(f"{path}: row {i}: upper-case residues do not spell the active site {site!r}")
