@@ -12,7 +12,8 @@ be spread over a GPU machine's workers and re-run one at a time.
 Protocol. setting1: the DeepDTA folds; train folds 1-4 train, train fold 0 validates (early stopping and any
 model choice), the test fold is scored once. Hyper-parameters are the package defaults, fixed before any test
 score was seen. cold_drug / cold_target: drugs (targets) split 70/10/20 by the seed, so each seed is a different
-split. human random / cold: DrugBAN's own train/val/test files.
+split. human random / cold: DrugBAN's own train/val/test files; nonstandard residues (B, Z, U, O, J) are read as X
+so that every published test pair is scored.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def split_frame(df, split: str, seed: int):
 def run_one(name: str, model_name: str, seed: int, device: str, params: dict) -> Path:
     from drugloop.binding.pairs import load_named
     from drugloop.binding.train import make_model
+    from drugloop.bio.protein import clean_sequence
     from drugloop.evaluate.metrics import classification_metrics, regression_metrics
     from drugloop.evaluate.results import hardware_info
     from drugloop.utils.io import atomic_write_json
@@ -70,6 +72,8 @@ def run_one(name: str, model_name: str, seed: int, device: str, params: dict) ->
     started = time.perf_counter()
     df = load_named(data)
     task = df.attrs["task"]
+    # Human has a few selenocysteine (U) residues; score every published test pair by reading them as X.
+    df["sequence"] = [clean_sequence(q, "X") for q in df["sequence"]]
     train, val, test = split_frame(df, split, seed)
     model = make_model(model_name, task=task, seed=seed, ensemble=1, device=device, params=params)
     t0 = time.perf_counter()

@@ -23,7 +23,8 @@ SMILES = [
     "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
     "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
 ]
-FAST = ["-p", "n_estimators=60", "-p", "learning_rate=0.2", "-p", "num_leaves=15", "-p", "min_child_samples=3"]
+FAST = ["-p", "n_estimators=60", "-p", "learning_rate=0.2", "-p", "num_leaves=15", "-p", "min_child_samples=3",
+        "-p", "n_jobs=1"]
 runner = CliRunner()
 
 

@@ -26,7 +26,8 @@ SMILES = [
     "Oc1ccc(cc1)C=O",
     "COc1ccc2[nH]cc(CCN)c2c1",
 ]
-FAST = {"n_estimators": 80, "learning_rate": 0.2, "num_leaves": 15, "min_child_samples": 3, "early_stopping_rounds": 20}
+FAST = {"n_estimators": 80, "learning_rate": 0.2, "num_leaves": 15, "min_child_samples": 3, "early_stopping_rounds": 20,
+        "n_jobs": 1}  # tiny data: one thread avoids OpenMP overhead and contention on a busy machine
 
 
 def _sequences(n: int, seed: int = 0) -> list[str]:
@@ -50,7 +51,7 @@ def synthetic_pairs(n_targets: int = 8, binary: bool = False, seed: int = 0) -> 
 @pytest.fixture(scope="module")
 def ensemble_model() -> LGBMBindingModel:
     df = synthetic_pairs()
-    return LGBMBindingModel(seed=0, ensemble=3, n_jobs=2, **FAST).fit(df.iloc[::2], df.iloc[1::2])
+    return LGBMBindingModel(seed=0, ensemble=3, **FAST).fit(df.iloc[::2], df.iloc[1::2])
 
 
 # --------------------------------------------------------------------------- real data
@@ -66,7 +67,7 @@ def test_davis_subset_reaches_ci_above_080():
     sub = davis.loc[davis["target_id"].isin(targets)].drop(columns="fold").reset_index(drop=True)
     assert sub["drug_id"].nunique() == 68 and len(sub) == 68 * 120
     parts = assign_split(sub, "random", (0.8, 0.1, 0.1), seed=0)
-    model = LGBMBindingModel(seed=0, n_jobs=2, n_estimators=1500, learning_rate=0.1, early_stopping_rounds=50)
+    model = LGBMBindingModel(seed=0, n_jobs=1, n_estimators=1500, learning_rate=0.1, early_stopping_rounds=50)
     model.fit(sub[parts == "train"], sub[parts == "val"])
     test = model.predict(sub[parts == "test"])
     from drugloop.evaluate.metrics import concordance_index, mse
@@ -156,9 +157,9 @@ def test_bad_rows_get_reasons_and_good_rows_are_predicted(ensemble_model):
 
 def test_same_seed_same_model_other_seed_differs():
     df = synthetic_pairs()
-    a = LGBMBindingModel(seed=5, n_jobs=2, **FAST).fit(df.iloc[::2], df.iloc[1::2]).predict(df)
-    b = LGBMBindingModel(seed=5, n_jobs=2, **FAST).fit(df.iloc[::2], df.iloc[1::2]).predict(df)
-    c = LGBMBindingModel(seed=6, n_jobs=2, **FAST).fit(df.iloc[::2], df.iloc[1::2]).predict(df)
+    a = LGBMBindingModel(seed=5, **FAST).fit(df.iloc[::2], df.iloc[1::2]).predict(df)
+    b = LGBMBindingModel(seed=5, **FAST).fit(df.iloc[::2], df.iloc[1::2]).predict(df)
+    c = LGBMBindingModel(seed=6, **FAST).fit(df.iloc[::2], df.iloc[1::2]).predict(df)
     np.testing.assert_array_equal(a["prediction"], b["prediction"])
     assert not np.array_equal(a["prediction"], c["prediction"])
 
@@ -170,7 +171,7 @@ def test_unknown_parameter_is_refused():
 
 def test_binary_model_predicts_probabilities():
     df = synthetic_pairs(binary=True)
-    model = LGBMBindingModel(task="binary", seed=0, n_jobs=2, **FAST).fit(df.iloc[::2], df.iloc[1::2])
+    model = LGBMBindingModel(task="binary", seed=0, **FAST).fit(df.iloc[::2], df.iloc[1::2])
     p = model.predict(df)["prediction"]
     assert p.between(0, 1).all()
     with pytest.raises(ModelError, match="0/1"):
@@ -185,7 +186,7 @@ def test_evaluate_refuses_mismatched_label_kinds(ensemble_model, tmp_path):
         evaluate(tmp_path / "reg", binary_table)
 
     df = synthetic_pairs(binary=True)
-    LGBMBindingModel(task="binary", n_jobs=2, **FAST).fit(df).save(tmp_path / "bin")
+    LGBMBindingModel(task="binary", **FAST).fit(df).save(tmp_path / "bin")
     regression_table = tmp_path / "affinity.csv"
     synthetic_pairs().to_csv(regression_table, index=False)
     with pytest.raises(ModelError, match="affinity values"):

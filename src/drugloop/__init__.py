@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError, version
 
-from drugloop.errors import DataError, DrugloopError, InputError, ModelError
+# Spinning OpenMP workers (LightGBM, torch) slow each other 10-50x when jobs share cores; passive waiting costs
+# little on a free machine. Set before either library loads its OpenMP runtime; the user's own value wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from drugloop.errors import DataError  # noqa: E402, DrugloopError, InputError, ModelError
 
 try:
     __version__ = version("drugloop")

@@ -14,7 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-import lightgbm as lgb
+# OpenMP threads that spin while waiting turn a busy machine (parallel runs, benchmarks with --jobs) into a 50x
+# slowdown; passive waiting costs little when the cores are free. Must be set before libgomp loads; respects the
+# user's own setting. (If torch was imported first, its libgomp.so.1 may already be initialised.)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import lightgbm as lgb  # noqa: E402
 import numpy as np
 import pandas as pd
 

@@ -103,7 +103,7 @@ def normalise_pairs(df: pd.DataFrame, label: str | None = "label") -> pd.DataFra
 
 
 def validate_pairs(df: pd.DataFrame, max_len: int | None = None) -> pd.DataFrame:
-    """Add an ``error`` column (None = usable) and a standardised ``smiles_std``; never drops a row.
+    """Add an ``error`` column (missing = usable); never drops a row.
 
     Each unique SMILES and sequence is checked once, so a 100k-pair table of 2k compounds costs 2k parses.
     """
