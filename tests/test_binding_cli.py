@@ -12,17 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from drugloop.cli.main import app
+from molecules import DRUG_LIKE_SMILES
 
-SMILES = [
-    "CC(=O)Oc1ccccc1C(=O)O",
-    "CN1CCN(CC1)c1ccc(cc1)C(=O)Nc1ccc(C)c(Nc2nccc(n2)-c2cccnc2)c1",
-    "Cc1ccc(cc1)S(=O)(=O)N",
-    "c1ccc2c(c1)ccc1ccccc12",
-    "CCN(CC)CCNC(=O)c1cc(Cl)c(N)cc1OC",
-    "O=C(O)CCc1ccccc1",
-    "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
-    "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
-]
+SMILES = DRUG_LIKE_SMILES[:8]
 FAST = ["-p", "n_estimators=60", "-p", "learning_rate=0.2", "-p", "num_leaves=15", "-p", "min_child_samples=3",
         "-p", "n_jobs=1"]
 runner = CliRunner()

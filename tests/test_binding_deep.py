@@ -9,15 +9,9 @@ import pytest
 from drugloop.binding.base import load_model
 from drugloop.binding.deep import DeepBindingModel
 from drugloop.errors import InputError, ModelError
+from molecules import DRUG_LIKE_SMILES
 
-SMILES = [
-    "CC(=O)Oc1ccccc1C(=O)O",
-    "CN1CCN(CC1)c1ccc(cc1)C(=O)Nc1ccc(C)c(Nc2nccc(n2)-c2cccnc2)c1",
-    "Cc1ccc(cc1)S(=O)(=O)N",
-    "c1ccc2c(c1)ccc1ccccc12",
-    "CCN(CC)CCNC(=O)c1cc(Cl)c(N)cc1OC",
-    "O=C(O)CCc1ccccc1",
-]
+SMILES = DRUG_LIKE_SMILES[:6]
 
 
 def _synthetic(n_targets: int = 4, seed: int = 0) -> pd.DataFrame:

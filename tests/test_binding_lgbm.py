@@ -13,19 +13,9 @@ from drugloop.binding import BindingConfig, LGBMBindingModel, evaluate, load_mod
 from drugloop.binding.features import FEATURIZER_VERSION, FeaturizerParams, PairFeaturizer
 from drugloop.binding.train import assign_split
 from drugloop.errors import InputError, ModelError
+from molecules import DRUG_LIKE_SMILES
 
-SMILES = [
-    "CC(=O)Oc1ccccc1C(=O)O",
-    "CN1CCN(CC1)c1ccc(cc1)C(=O)Nc1ccc(C)c(Nc2nccc(n2)-c2cccnc2)c1",
-    "Cc1ccc(cc1)S(=O)(=O)N",
-    "c1ccc2c(c1)ccc1ccccc12",
-    "CCN(CC)CCNC(=O)c1cc(Cl)c(N)cc1OC",
-    "O=C(O)CCc1ccccc1",
-    "CC(C)Cc1ccc(cc1)C(C)C(=O)O",
-    "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
-    "Oc1ccc(cc1)C=O",
-    "COc1ccc2[nH]cc(CCN)c2c1",
-]
+SMILES = DRUG_LIKE_SMILES[:10]
 FAST = {"n_estimators": 80, "learning_rate": 0.2, "num_leaves": 15, "min_child_samples": 3, "early_stopping_rounds": 20,
         "n_jobs": 1}  # tiny data: one thread avoids OpenMP overhead and contention on a busy machine
 
