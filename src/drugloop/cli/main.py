@@ -7,8 +7,11 @@ import sys
 import typer
 
 from drugloop import __version__
+from drugloop.cli import approval as approval_cli
 from drugloop.cli import binding as binding_cli
 from drugloop.cli import data as data_cli
+from drugloop.cli import design as design_cli
+from drugloop.cli import response as response_cli
 from drugloop.cli._console import fail, setup_logging
 
 app = typer.Typer(
@@ -20,6 +23,9 @@ app = typer.Typer(
 )
 app.add_typer(data_cli.app, name="data")
 app.add_typer(binding_cli.app, name="binding")
+app.add_typer(response_cli.app, name="response")
+app.add_typer(approval_cli.app, name="approval")
+app.add_typer(design_cli.app, name="design")
 
 
 def _version(value: bool) -> None:
