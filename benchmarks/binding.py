@@ -159,11 +159,14 @@ def throughput(device: str, threads: int, n_pairs: int, epochs: int, max_steps: 
     model.predict(pairs)
     seconds = time.perf_counter() - t0
     hw = hardware_info()
-    out = RESULTS / "binding" / f"throughput_{'gpu' if device.startswith('cuda') else 'cpu'}.json"
+    out = RESULTS / "binding" / "throughput.json"
+    kind = "gpu" if device.startswith("cuda") else "cpu"
+    merged = json.loads(out.read_text()) if out.exists() else {}
     record = {"device": device, "threads": threads, "pairs": n_pairs, "predict_seconds": seconds,
               "pairs_per_second": n_pairs / seconds, "train_epochs": epochs, "train_max_steps": max_steps, "train_seconds": train_seconds,
               "train_pairs": len(train), "hardware": hw, "includes": "featurisation + model, end to end"}
-    atomic_write_json(out, record)
+    merged[kind] = record
+    atomic_write_json(out, merged)
     log.info("throughput on %s: %.0f pairs/s", device, n_pairs / seconds)
     return out
 

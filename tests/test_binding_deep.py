@@ -85,3 +85,26 @@ def test_card_guards_featurizer_version(tmp_path):
     (tmp_path / "m" / "card.json").write_text(card)
     with pytest.raises(ModelError, match="featurizer version"):
         load_model(tmp_path / "m")
+
+
+def test_grouped_attention_matches_gathered_attention() -> None:
+    """The per-protein matmul path must give the same context and weights as the per-pair gather path."""
+    import torch
+
+    from drugloop.nn.encoders import ResidueAttention
+
+    torch.manual_seed(0)
+    attention = ResidueAttention(32, 4)
+    residues = torch.randn(5, 17, 32)
+    mask = torch.ones(5, 17, dtype=torch.bool)
+    mask[1, 10:] = False
+    mask[3, 3:] = False
+    k, v = attention.keys_values(residues)
+    index = torch.tensor([0, 0, 1, 2, 2, 2, 3, 4, 4, 1, 0, 3, 2, 2, 2, 2, 2, 2, 2])  # uneven: several blocks
+    q = attention.q(torch.randn(len(index), 32)).reshape(len(index), 4, 8)
+    c1, w1 = attention._gathered(q, k, v, mask, index)
+    c2, w2 = attention._grouped(q, k, v, mask, index)
+    assert torch.allclose(c1, c2, atol=1e-6)
+    assert torch.allclose(w1, w2, atol=1e-6)
+    assert torch.allclose(w2.sum(1), torch.ones(len(index)))
+    assert float(w2[6, 3:].abs().max()) == 0.0  # protein 3 has 3 residues: no weight on padding

@@ -98,8 +98,43 @@ class ResidueAttention(nn.Module):
         self, query: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor, index: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         q = self.q(query).reshape(query.shape[0], self.heads, self.dh)
+        context, weights = self._grouped(q, k, v, mask, index)
+        return self.out(context.reshape(query.shape[0], -1)), weights
+
+    def _gathered(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor, index: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each pair gathers its protein's keys: simple, but memory-bound (B x L x H x d copies)."""
         scores = torch.einsum("bhd,blhd->bhl", q, k[index]) / self.dh**0.5
         scores = scores.masked_fill(~mask[index].unsqueeze(1), float("-inf"))
         weights = torch.softmax(scores.float(), dim=-1).to(v.dtype)
-        context = torch.einsum("bhl,blhd->bhd", weights, v[index]).reshape(query.shape[0], -1)
-        return self.out(context), weights.mean(dim=1)
+        context = torch.einsum("bhl,blhd->bhd", weights, v[index])
+        return context, weights.mean(dim=1)
+
+    def _grouped(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor, index: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Queries of one protein packed into blocks, so attention is a batched matmul per block.
+
+        Same numbers as :meth:`_gathered`, but keys are copied once per block of up to ``chunk`` queries
+        instead of once per pair; ``chunk`` follows the mean number of pairs per protein, which bounds the
+        padding to about one block per protein.
+        """
+        n_prot, n = k.shape[0], len(index)
+        counts = torch.bincount(index, minlength=n_prot)
+        chunk = max(1, min(64, -(-n // max(1, int((counts > 0).sum())))))
+        blocks = (counts + chunk - 1) // chunk
+        first_block = torch.cumsum(blocks, 0) - blocks
+        order = torch.argsort(index, stable=True)
+        starts = torch.cumsum(counts, 0) - counts
+        slot = torch.empty_like(index)
+        slot[order] = torch.arange(n, device=index.device) - starts[index[order]]
+        row, col = first_block[index] + slot // chunk, slot % chunk
+        owner = torch.repeat_interleave(torch.arange(n_prot, device=index.device), blocks)
+        packed = q.new_zeros((len(owner), chunk, self.heads, self.dh))
+        packed[row, col] = q
+        scores = torch.einsum("rchd,rlhd->rhcl", packed, k[owner]) / self.dh**0.5
+        scores = scores.masked_fill(~mask[owner][:, None, None, :], float("-inf"))
+        weights = torch.softmax(scores.float(), dim=-1).to(v.dtype)
+        context = torch.einsum("rhcl,rlhd->rchd", weights, v[owner])
+        return context[row, col], weights.mean(dim=1)[row, col]
