@@ -116,13 +116,13 @@ def _data_task(df: pd.DataFrame) -> str:
     return "binary" if len(values) and set(np.asarray(values, dtype=float)) <= {0.0, 1.0} else "regression"
 
 
-def _table_sha256(df: pd.DataFrame) -> str:
+def table_sha256(df: pd.DataFrame) -> str:
     cols = [c for c in ("smiles", "sequence", "label") if c in df.columns]
     hashed = pd.util.hash_pandas_object(df[cols], index=False).to_numpy()
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-def _file_checksums(data: str, df: pd.DataFrame) -> dict[str, str]:
+def file_checksums(data: str, df: pd.DataFrame) -> dict[str, str]:
     """Registry sha256 of every file behind a named set, else the input file's own sha256."""
     key = _NAMED_ALIASES.get(str(data).lower(), str(data).lower())
     if key in NAMED_DATA:
@@ -242,7 +242,7 @@ def train(config: BindingConfig, progress: ProgressFn | None = None) -> TrainRes
                                                           ("train", "val", "test", "unused")}},
         "test": test_metrics,
         "valid": val_metrics,
-        "data_sha256": _table_sha256(df),
+        "data_sha256": table_sha256(df),
     }
     out = Path(config.out)
     model.card.update({k: record[k] for k in ("data", "label", "split", "n", "data_sha256")})
@@ -253,7 +253,7 @@ def train(config: BindingConfig, progress: ProgressFn | None = None) -> TrainRes
             if c in test_pred.columns]
     atomic_write_bytes(out / "test_predictions.parquet", _parquet_bytes(test_pred[keep].reset_index(drop=True)))
     atomic_write_json(out / "metrics.json", record)
-    write_run_metadata(out, config, config.seed, data_checksums=_file_checksums(str(config.data), df))
+    write_run_metadata(out, config, config.seed, data_checksums=file_checksums(str(config.data), df))
     return TrainResult(out=out, model=model, metrics=record, predictions=test_pred)
 
 

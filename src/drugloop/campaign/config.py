@@ -20,7 +20,7 @@ class ObjectiveWeights(BaseModel):
     qed: float = Field(1.0, ge=0)
     sa: float = Field(1.0, ge=0)
     novelty: float = Field(0.5, ge=0)
-    uncertainty_penalty: float = Field(0.5, ge=0, description="pKd units subtracted per unit of ensemble spread")
+    uncertainty: float = Field(0.5, ge=0, description="weight of low ensemble spread (trust in the prediction)")
 
 
 class CampaignConfig(BaseModel):

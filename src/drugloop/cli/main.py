@@ -9,6 +9,7 @@ import typer
 from drugloop import __version__
 from drugloop.cli import approval as approval_cli
 from drugloop.cli import binding as binding_cli
+from drugloop.cli import campaign as campaign_cli
 from drugloop.cli import data as data_cli
 from drugloop.cli import design as design_cli
 from drugloop.cli import response as response_cli
@@ -26,6 +27,7 @@ app.add_typer(binding_cli.app, name="binding")
 app.add_typer(response_cli.app, name="response")
 app.add_typer(approval_cli.app, name="approval")
 app.add_typer(design_cli.app, name="design")
+app.command("campaign")(campaign_cli.campaign)
 
 
 def _version(value: bool) -> None:

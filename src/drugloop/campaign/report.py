@@ -1,0 +1,228 @@
+"""The campaign report: one self-contained HTML page (inline SVG/PNG, no network) built from the run folder alone."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drugloop.report.page import html_page, molecule_svg, table_html
+from drugloop.report.sequence import sequence_html
+from drugloop.utils.io import atomic_write_bytes, atomic_write_text
+
+CSS = """
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 12px; }
+.mol { border: 1px solid #ddd; border-radius: 8px; padding: 6px; background: #fff; font-size: 12px; }
+.mol svg { width: 100%; height: auto; }
+.mol .cap { font-family: ui-monospace, Menlo, monospace; }
+section { margin: 22px 0; }
+h2 { border-bottom: 2px solid #1f6fd1; padding-bottom: 3px; }
+.skip { color: #8a5a00; }
+.kv td:first-child { color: #555; padding-right: 16px; }
+img.curve { max-width: 720px; width: 100%; }
+"""
+
+
+def _read(out: Path, name: str) -> Any:
+    path = out / name
+    if not path.exists():
+        return None
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _kv(pairs: dict[str, Any]) -> str:
+    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{_fmt(v)}</td></tr>" for k, v in pairs.items())
+    return f'<table class="kv">{rows}</table>'
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float | np.floating):
+        return "n/a" if not np.isfinite(v) else f"{v:.3f}"
+    return html.escape(str(v))
+
+
+def learning_curve_png(ledger: pd.DataFrame, path: Path | None = None) -> bytes:
+    """Best-so-far and top-10 mean objective against compounds made and tested."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scores = ledger.sort_values("order")["score"].to_numpy(float)
+    calls = np.arange(1, len(scores) + 1)
+    best = np.maximum.accumulate(scores) if len(scores) else scores
+    top10 = [float(np.sort(scores[:i])[::-1][:10].mean()) for i in calls]
+    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
+    ax.scatter(calls, scores, s=6, alpha=0.35, color="#999", label="each compound")
+    ax.plot(calls, best, color="#c0392b", label="best so far")
+    ax.plot(calls, top10, color="#1f6fd1", label="top-10 mean")
+    ax.set_xlabel("compounds made and tested (objective calls)")
+    ax.set_ylabel("objective (0-1)")
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    data = buffer.getvalue()
+    if path is not None:
+        atomic_write_bytes(path, data)
+    return data
+
+
+def _img(png: bytes, alt: str) -> str:
+    return f'<img class="curve" alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+
+
+def _molecule_grid(designs: pd.DataFrame, unit: str) -> str:
+    cells = []
+    for r in designs.itertuples():
+        try:
+            svg = molecule_svg(r.smiles, 300, 220)
+        except ValueError:
+            svg = "<p>(cannot draw)</p>"
+        unc = f" &plusmn; {r.uncertainty:.2f}" if np.isfinite(r.uncertainty) else ""
+        cells.append(
+            f'<div class="mol">{svg}<div class="cap"><b>#{r.rank}</b> score {r.score:.3f}<br>'
+            f"{html.escape(unit)} {r.predicted_affinity:.2f}{unc}<br>QED {r.qed:.2f} · SA {r.sa:.2f}"
+            f" · call {r.found_at_call}</div><div class=\"mono\" style=\"font-size:10px\">{html.escape(r.smiles)}</div>"
+            "</div>"
+        )
+    return f'<div class="grid" id="molecule-grid">{"".join(cells)}</div>'
+
+
+def _skipped(steps: list[dict[str, Any]], name: str) -> str | None:
+    for s in steps:
+        if s["name"] == name and s["status"] != "done":
+            return f'<p class="skip">Skipped: {html.escape(s.get("reason") or s["status"])}</p>'
+    return None
+
+
+def build_report(out: Path) -> str:
+    out = Path(out)
+    steps = _read(out, "steps.json") or []
+    target = _read(out, "target.json") or {}
+    binding = _read(out, "binding.json") or {}
+    unit = binding.get("unit", "affinity")
+    parts = [f"<h1>Campaign: {html.escape(str(target.get('name', '?')))}</h1>",
+             '<div class="sub">drugloop design–make–test–learn campaign. Every number below is read from the files '
+             "in this folder; the provenance section names the models, splits and data checksums.</div>"]
+
+    # target card
+    body = [_kv({"target": target.get("name"), "gene": target.get("gene") or "unknown",
+                 "source": target.get("source"), "length (residues)": target.get("length"),
+                 "DAVIS ids": ", ".join(target.get("davis_ids", [])[:8]) or "none",
+                 "KIBA ids": ", ".join(target.get("kiba_ids", [])) or "none"})]
+    ligands = _read(out, "known_ligands.parquet")
+    if ligands is not None and len(ligands):
+        body.append(f"<p>{len(ligands)} measured compound–target pairs in the shipped data; strongest:</p>")
+        body.append(table_html(ligands.head(5).to_dict("records"), ["dataset", "drug_id", "affinity", "unit"]))
+    profile = _read(out, "target_profile.parquet")
+    body.append("<h3>Perturbation profile and target-only approval likelihood</h3>")
+    body.append(table_html(profile.to_dict("records")) if profile is not None else
+                (_skipped(steps, "target_profile") or "<p>(not run)</p>"))
+    residues = _read(out, "target_residues.parquet")
+    regions = _read(out, "target_regions.parquet")
+    body.append("<h3>Predicted binding regions (sequence only)</h3>")
+    if residues is not None and regions is not None:
+        body.append(sequence_html(target.get("sequence", ""), residues["binding"].to_numpy(float),
+                                  [(r.start, r.end, r.score) for r in regions.itertuples()],
+                                  score_name="binding probability"))
+    else:
+        body.append(_skipped(steps, "target_regions") or "<p>(not run)</p>")
+    parts.append('<section id="target"><h2>1. Target</h2>' + "".join(body) + "</section>")
+
+    # binding model
+    metrics = binding.get("metrics", {})
+    test = metrics.get("test", {}) if isinstance(metrics, dict) else {}
+    this = metrics.get("this_target", {}) if isinstance(metrics, dict) else {}
+    body = [_kv({"model": binding.get("model_type"), "trained on": binding.get("dataset"), "label": unit,
+                 "held-out split": binding.get("split"),
+                 "held-out pairs": metrics.get("n_test", "n/a") if isinstance(metrics, dict) else "n/a"})]
+    if test:
+        body.append("<p>Accuracy on compounds the model never saw (how far to trust the binding predictions):</p>")
+        body.append(table_html([{k: float(v) for k, v in test.items()}]))
+    if this:
+        body.append(f"<p>On this target's held-out compounds (n = {this.get('n')}): Spearman "
+                    f"{_fmt(this.get('spearman'))}, RMSE {_fmt(this.get('rmse'))} {html.escape(unit)}.</p>")
+    parts.append('<section id="binding"><h2>2. Binding model</h2>' + "".join(body) + "</section>")
+
+    # design
+    ledger = _read(out, "ledger.parquet")
+    designs = _read(out, "designs.parquet")
+    design_info = next((s.get("info", {}) for s in steps if s["name"] == "design"), {})
+    body = []
+    if ledger is not None and len(ledger):
+        counters = design_info.get("counters", {})
+        body.append(f"<p>{len(ledger)} compounds made and tested in {ledger['batch'].nunique()} cycles; "
+                    f"{counters.get('proposed', 'n/a')} proposed, {counters.get('invalid', 'n/a')} invalid and "
+                    f"{counters.get('duplicate', 'n/a')} repeats never reached the objective.</p>")
+        png = learning_curve_png(ledger, out / "learning_curve.png")
+        body.append(f'<div id="learning-curve">{_img(png, "learning curve")}</div>')
+    if designs is not None and len(designs):
+        body.append("<h3>Top designs</h3>" + _molecule_grid(designs, unit))
+        body.append(table_html(designs.drop(columns=["smiles"]).to_dict("records")))
+    parts.append('<section id="design"><h2>3. Design</h2>' + "".join(body) + "</section>")
+
+    # explanation
+    explain = _read(out, "explain.json")
+    exp_res = _read(out, "explain_residues.parquet")
+    body = []
+    if explain is not None and exp_res is not None:
+        body.append(f"<p>Best design <span class=\"mono\">{html.escape(explain['smiles'])}</span>; method: "
+                    f"{html.escape(str(explain.get('method')))}.</p>")
+        seq_block = sequence_html(target.get("sequence", ""), exp_res["attribution"].to_numpy(float),
+                                  [(r["start"], r["end"], r.get("confidence", 0.0)) for r in explain.get("regions", [])],
+                                  score_name="attribution")
+        body.append(f'<div id="highlighted-sequence">{seq_block}</div>')
+        for note in explain.get("notes", []):
+            body.append(f'<p class="note">{html.escape(str(note))}</p>')
+    else:
+        body.append(_skipped(steps, "explain") or "<p>(not run)</p>")
+    parts.append('<section id="explain"><h2>4. Why the best design binds</h2>' + "".join(body) + "</section>")
+
+    # approval and response
+    approval = _read(out, "approval.parquet")
+    body = [table_html(approval.to_dict("records")) if approval is not None else
+            (_skipped(steps, "approval") or "<p>(not run)</p>")]
+    parts.append('<section id="approval"><h2>5. Approval assessment</h2>' + "".join(body) + "</section>")
+    body = []
+    for key, title in (("cell_lines", "Cell lines predicted most sensitive"), ("biomarkers", "Network biomarkers")):
+        frame = _read(out, f"response_{key}.parquet")
+        if frame is not None:
+            body.append(f"<h3>{title}</h3>" + table_html(frame.head(15).to_dict("records")))
+    if not body:
+        body.append(_skipped(steps, "response") or "<p>(not run)</p>")
+    parts.append('<section id="response"><h2>6. Response in cancer cells</h2>' + "".join(body) + "</section>")
+
+    # provenance
+    config = _read(out, "config.json") or {}
+    card = binding.get("card", {})
+    body = ["<h3>Steps</h3>", table_html([{"step": s["name"], "status": s["status"],
+                                           "seconds": float(s.get("seconds", 0.0)),
+                                           "note": s.get("reason") or ""} for s in steps]),
+            "<h3>Run</h3>", _kv({"drugloop": config.get("drugloop_version"), "commit": config.get("commit"),
+                                  "seed": config.get("seed"), "command": config.get("command"),
+                                  "created": config.get("created")}),
+            "<h3>Binding model card</h3>", _kv({k: card.get(k) for k in ("model_type", "featurizer_version", "data",
+                                                                       "split", "n_train", "seed", "ensemble")
+                                                if k in card}),
+            "<h3>Data checksums (sha256)</h3>",
+            _kv({**(card.get("data_files") or {}), "training table (pairs)": card.get("data_sha256", "n/a")}),
+            "<p>Re-run exactly: <span class=\"mono\">drugloop campaign --config campaign.toml --out NEW_DIR</span> "
+            "(campaign.toml in this folder is the resolved configuration).</p>"]
+    parts.append('<section id="provenance"><h2>7. Provenance</h2>' + "".join(body) + "</section>")
+    return html_page(f"drugloop campaign: {target.get('name', '')}", "".join(parts), CSS)
+
+
+def write_report(out: Path) -> Path:
+    return atomic_write_text(Path(out) / "report.html", build_report(Path(out)))

@@ -1,0 +1,228 @@
+"""The campaign's steps, one function each: ``step_NAME(config, out) -> info``; inputs and outputs live in ``out``.
+
+A step returns a small dict of facts for ``steps.json`` (or ``{"skipped": reason}`` when it does not apply); it
+raises DrugloopError for a user's mistake. Only the target, the binding model, the design loop and the report are
+required; the rest are assessments whose absence the report states.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drugloop.campaign.config import CampaignConfig
+from drugloop.campaign.run import read_json, save_json, sigmoid_bounds, write_parquet
+from drugloop.campaign.target import Target, known_ligands, resolve_target
+
+log = logging.getLogger(__name__)
+
+REQUIRED = {"target", "binding", "design", "designs", "report"}
+ZINC_SEEDS = 400  # random ZINC250k molecules that seed the Graph GA beside the known ligands
+
+
+def load_target(out: Path) -> Target:
+    raw = read_json(out / "target.json")
+    raw.pop("length", None)
+    return Target(**raw)
+
+
+# ----------------------------------------------------------------------------------------------------- target
+def step_target(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    target = resolve_target(config.target)
+    save_json(target.to_dict(), out / "target.json")
+    ligands = known_ligands(target)
+    write_parquet(ligands, out / "known_ligands.parquet")
+    return {"name": target.name, "gene": target.gene, "length": len(target.sequence), "known_ligands": len(ligands)}
+
+
+def step_target_profile(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """The target's perturbation profile and target-only approval likelihood (approval engine)."""
+    from drugloop.approval.api import target_profile
+
+    target = load_target(out)
+    if not target.gene:
+        return {"skipped": "the target has no gene symbol (FASTA input), so its perturbation profile is unknown"}
+    profile = target_profile([target.gene])
+    write_parquet(profile, out / "target_profile.parquet")
+    return {"genes": list(profile.get("gene", pd.Series(dtype=str)).astype(str))}
+
+
+def step_target_regions(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """Predicted binding regions of the target from its sequence alone (binding-region predictor)."""
+    from drugloop.binding.regions import RegionPredictor
+
+    target = load_target(out)
+    pred = RegionPredictor.default().predict([target.sequence])[0]
+    residues = pd.DataFrame({"position": np.arange(1, len(target.sequence) + 1), "residue": list(target.sequence),
+                             "binding": pred.binding, "region": pred.region})
+    write_parquet(residues, out / "target_residues.parquet")
+    regions = pd.DataFrame([{"rank": i + 1, "start": r.start, "end": r.end, "score": r.score}
+                            for i, r in enumerate(pred.regions)], columns=["rank", "start", "end", "score"])
+    write_parquet(regions, out / "target_regions.parquet")
+    return {"regions": len(regions)}
+
+
+# ---------------------------------------------------------------------------------------------------- binding
+def step_binding(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    from drugloop.campaign.binding_step import load_binding, train_binding
+
+    target = load_target(out)
+    if config.model:
+        step = load_binding(config.model)
+    else:
+        step = train_binding(target, out, seed=config.seed, ensemble=config.ensemble,
+                             n_estimators=config.n_estimators)
+        if step.held_out is not None:
+            write_parquet(step.held_out, out / "binding_holdout.parquet")
+    info = {"model_dir": str(step.model_dir), "dataset": step.dataset, "unit": step.unit, "split": step.split,
+            "metrics": step.metrics, "model_type": step.model.model_type, "card": step.model.card}
+    save_json(info, out / "binding.json")
+    return {"model_dir": str(step.model_dir), "split": step.split}
+
+
+# ----------------------------------------------------------------------------------------------------- design
+def objective_config(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """The design objective: binding (and trust in it), drug-likeness, synthesisability, novelty, alerts."""
+    target = load_target(out)
+    binding = read_json(out / "binding.json")
+    ligands = pd.read_parquet(out / "known_ligands.parquet")
+    w = config.weights
+    low, high = config.binding_scale
+    components: list[dict[str, Any]] = [
+        {"type": "binding", "weight": w.binding, "model": binding["model_dir"], "sequence": target.sequence,
+         "transform": sigmoid_bounds(low, high)},
+        {"type": "qed", "weight": w.qed},
+        {"type": "sa", "weight": w.sa, "transform": {"type": "reverse_sigmoid", "low": 2.0, "high": 6.0, "k": 0.5}},
+        {"type": "alerts", "pains": True},
+    ]
+    members = int(binding["card"].get("ensemble") or binding["card"].get("params", {}).get("ensemble") or 1)
+    if w.uncertainty > 0 and members > 1:
+        components.append({"type": "binding_uncertainty", "name": "confidence", "weight": w.uncertainty,
+                           "model": binding["model_dir"], "sequence": target.sequence,
+                           "transform": {"type": "reverse_sigmoid", "low": 0.0, "high": 1.0, "k": 0.5}})
+    refs = sorted(set(ligands["smiles"].dropna().astype(str)))
+    if refs and w.novelty > 0:
+        components.append({"type": "similarity", "name": "novelty", "weight": w.novelty, "references": refs,
+                           "transform": {"type": "reverse_sigmoid", "low": 0.3, "high": 0.9, "k": 0.5}})
+    return {"aggregation": "geometric", "components": [c for c in components if c.get("weight", 1) > 0]}
+
+
+def step_design(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    from drugloop.data.loaders import load_zinc250k
+    from drugloop.design.graph_ga import GraphGA
+    from drugloop.design.ledger import Ledger
+    from drugloop.design.loop import LibrarySampler, LoopConfig, run_loop
+    from drugloop.design.scoring import objective_from_config
+
+    objective_cfg = objective_config(config, out)
+    save_json(objective_cfg, out / "objective.json")
+    objective = objective_from_config({"objective": objective_cfg}, name="campaign")
+    ligands = pd.read_parquet(out / "known_ligands.parquet")
+    zinc = load_zinc250k()["smiles"].tolist()
+    rng = np.random.default_rng(config.seed)
+    seeds = sorted(set(ligands["smiles"].astype(str))) + [zinc[int(i)] for i in rng.choice(len(zinc), ZINC_SEEDS,
+                                                                                              replace=False)]
+    generators = [GraphGA(seeds), LibrarySampler(zinc)]
+    loop_cfg = LoopConfig(budget=config.budget, batch_size=config.batch, seed=config.seed,
+                          candidates={"graph_ga": 8 * config.batch, "zinc": 2 * config.batch})
+    path = out / "ledger.parquet"
+    ledger = Ledger.load(path, budget=config.budget) if path.exists() else Ledger(config.budget, path)
+    result = run_loop(objective, generators, loop_cfg, ledger, progress=True)
+    result.ledger.save(path)
+    return {"calls": len(result.ledger), "cycles": result.cycles, "stopped": result.stopped,
+            "counters": dict(result.ledger.counters), "seconds": result.wall_seconds}
+
+
+def step_designs(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """The top designs with their predicted affinity, its spread and every objective component."""
+    from rdkit import Chem
+
+    from drugloop.binding.base import load_model
+    from drugloop.chem.properties import qed, sa_score
+
+    ledger = pd.read_parquet(out / "ledger.parquet")
+    top = ledger.sort_values(["score", "order"], ascending=[False, True]).head(config.top).reset_index(drop=True)
+    target = load_target(out)
+    binding = read_json(out / "binding.json")
+    model = load_model(binding["model_dir"])
+    pred = model.predict(pd.DataFrame({"smiles": top["smiles"], "sequence": target.sequence}))
+    mols = [Chem.MolFromSmiles(s) for s in top["smiles"]]
+    comps = [json.loads(c) if isinstance(c, str) and c else {} for c in top["components"]]
+    frame = pd.DataFrame({
+        "rank": np.arange(1, len(top) + 1),
+        "smiles": top["smiles"],
+        "score": top["score"],
+        "predicted_affinity": pred["prediction"].to_numpy(float),
+        "uncertainty": pred["uncertainty"].to_numpy(float),
+        "qed": [qed(m) for m in mols],
+        "sa": [sa_score(m) for m in mols],
+        "novelty": [c.get("novelty", np.nan) for c in comps],
+        "nearest_known_similarity": [c.get("novelty_raw", np.nan) for c in comps],
+        "found_at_call": top["order"] + 1,
+        "batch": top["batch"],
+        "source": top["source"],
+    })
+    write_parquet(frame, out / "designs.parquet")
+    return {"designs": len(frame), "best_score": float(frame["score"].iloc[0]) if len(frame) else None}
+
+
+# ------------------------------------------------------------------------------------------ explain and assess
+def step_explain(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """Per-residue explanation of the best design's binding (attention when the model has it, else regions)."""
+    from drugloop.binding.base import load_model
+    from drugloop.binding.explain import explain_pair
+
+    target = load_target(out)
+    designs = pd.read_parquet(out / "designs.parquet")
+    if designs.empty:
+        return {"skipped": "no design to explain"}
+    model = load_model(read_json(out / "binding.json")["model_dir"])
+    exp = explain_pair(model, str(designs["smiles"].iloc[0]), target.sequence, target_id=target.name)
+    write_parquet(exp.residues, out / "explain_residues.parquet")
+    save_json({"smiles": exp.smiles, "method": exp.method, "regions": exp.regions, "notes": exp.notes,
+               "prediction": exp.prediction}, out / "explain.json")
+    return {"method": exp.method, "regions": len(exp.regions)}
+
+
+def step_approval(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """Drug-level approval probability of the top designs (their target + their chemistry)."""
+    from drugloop.approval.api import predict_designs
+
+    target = load_target(out)
+    designs = pd.read_parquet(out / "designs.parquet")
+    if designs.empty:
+        return {"skipped": "no designs to assess"}
+    drugs = pd.DataFrame({"name": [f"design_{r}" for r in designs["rank"]], "smiles": designs["smiles"],
+                          "targets": target.gene or ""})
+    scored = predict_designs(drugs)
+    write_parquet(scored, out / "approval.parquet")
+    return {"drugs": len(scored)}
+
+
+def step_response(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """Cancer cell lines predicted most sensitive to the best design, and network biomarkers of the target."""
+    from drugloop.response.api import campaign_response
+
+    target = load_target(out)
+    designs = pd.read_parquet(out / "designs.parquet")
+    if not target.gene:
+        return {"skipped": "the target has no gene symbol, so it cannot be placed in the response data"}
+    result = campaign_response(target.gene, designs["smiles"].head(3).tolist(), seed=config.seed)
+    if result.get("skipped"):
+        return result
+    for key in ("cell_lines", "biomarkers"):
+        if key in result:
+            write_parquet(result[key], out / f"response_{key}.parquet")
+    return {k: v for k, v in result.items() if not isinstance(v, pd.DataFrame)}
+
+
+def step_report(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    from drugloop.campaign.report import write_report
+
+    path = write_report(out)
+    return {"report": str(path)}
