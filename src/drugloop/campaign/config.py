@@ -19,7 +19,7 @@ class ObjectiveWeights(BaseModel):
     binding: float = Field(3.0, ge=0)
     qed: float = Field(1.0, ge=0)
     sa: float = Field(1.0, ge=0)
-    novelty: float = Field(0.5, ge=0)
+    novelty: float = Field(1.0, ge=0)
     uncertainty: float = Field(0.5, ge=0, description="weight of low ensemble spread (trust in the prediction)")
 
 

@@ -112,6 +112,26 @@ def objective_config(config: CampaignConfig, out: Path) -> dict[str, Any]:
     return {"aggregation": "geometric", "components": [c for c in components if c.get("weight", 1) > 0]}
 
 
+def known_parents(ligands: pd.DataFrame, config: CampaignConfig, n: int = 60) -> tuple[list[str], list[float]]:
+    """The strongest measured binders as Graph GA parents, never as designs: they were made by others.
+
+    They enter the mating pool with a modest pseudo-score (0.3 x the binding desirability of their measured
+    affinity), so the first children inherit binder chemistry and designs that score better soon replace them;
+    they are not objective calls and are not in the ledger.
+    """
+    from drugloop.design.loop import canonical
+    from drugloop.design.scoring import TransformConfig, transform
+
+    if ligands.empty:
+        return [], []
+    best = ligands.sort_values("affinity", ascending=False).drop_duplicates("smiles")
+    best = best[best["unit"] == best["unit"].iloc[0]].head(n)
+    desirability = transform(best["affinity"].to_numpy(float), TransformConfig(**sigmoid_bounds(*config.binding_scale)))
+    pairs = [(canonical(s), 0.3 * float(d)) for s, d in zip(best["smiles"], desirability, strict=True)]
+    pairs = [(s, d) for s, d in pairs if s]
+    return [s for s, _ in pairs], [d for _, d in pairs]
+
+
 def step_design(config: CampaignConfig, out: Path) -> dict[str, Any]:
     from drugloop.data.loaders import load_zinc250k
     from drugloop.design.graph_ga import GraphGA
@@ -125,9 +145,11 @@ def step_design(config: CampaignConfig, out: Path) -> dict[str, Any]:
     ligands = pd.read_parquet(out / "known_ligands.parquet")
     zinc = load_zinc250k()["smiles"].tolist()
     rng = np.random.default_rng(config.seed)
-    seeds = sorted(set(ligands["smiles"].astype(str))) + [zinc[int(i)] for i in rng.choice(len(zinc), ZINC_SEEDS,
-                                                                                              replace=False)]
-    generators = [GraphGA(seeds), LibrarySampler(zinc)]
+    ga = GraphGA([zinc[int(i)] for i in rng.choice(len(zinc), ZINC_SEEDS, replace=False)])
+    parents, prior = known_parents(ligands, config)
+    if parents:
+        ga.update(parents, prior)
+    generators = [ga, LibrarySampler(zinc)]
     loop_cfg = LoopConfig(budget=config.budget, batch_size=config.batch, seed=config.seed,
                           candidates={"graph_ga": 8 * config.batch, "zinc": 2 * config.batch})
     path = out / "ledger.parquet"
