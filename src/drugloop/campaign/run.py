@@ -67,6 +67,7 @@ def run_campaign(config: CampaignConfig, out: str | Path, *, resume: bool = Fals
     config.check_budget()
     out = Path(out)
     resolved = out / "campaign.toml"
+    previous = config
     if resume:
         if not resolved.exists():
             raise InputError(f"nothing to resume in {out}: no campaign.toml there")
@@ -80,6 +81,9 @@ def run_campaign(config: CampaignConfig, out: str | Path, *, resume: bool = Fals
     atomic_write_text(resolved, config.to_toml())
     write_run_metadata(out, config, config.seed)
     book = StepBook(out, resume)
+    if resume and previous.budget != config.budget:  # a new budget continues the loop; later steps follow it
+        for name in STEPS[STEPS.index("design"):]:
+            book.records.pop(name, None)
     start = time.perf_counter()
     from drugloop.campaign import stages
 
