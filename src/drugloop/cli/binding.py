@@ -196,3 +196,141 @@ def evaluate(
     if out is not None:
         atomic_write_json(out, result)
         console.print(f"metrics: {out}", highlight=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Binding regions and explanations
+# ---------------------------------------------------------------------------------------------------------------
+def _parse_true_regions(text: str | None) -> list[tuple[int, int]] | None:
+    """'10-25,40-52' (1-based inclusive residue numbers) -> [(9, 25), (39, 52)] (0-based half-open)."""
+    if text is None:
+        return None
+    out = []
+    for part in text.split(","):
+        lo, sep, hi = part.strip().partition("-")
+        try:
+            start, end = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise InputError(f"--true-regions expects 1-based ranges like 10-25,40-52, got {part!r}") from None
+        if start < 1 or end < start:
+            raise InputError(f"--true-regions: bad range {part!r}")
+        out.append((start - 1, end))
+    return out
+
+
+def _region_model(path: Path | None) -> Any:
+    from drugloop.binding.regions import RegionPredictor
+
+    return RegionPredictor.load(path) if path is not None else RegionPredictor.default()
+
+
+@app.command()
+@user_errors
+def regions(
+    target: list[str] = typer.Option(..., "--target", help="a FASTA file or a protein sequence (repeatable)"),
+    out: Path | None = typer.Option(None, "--out", help="folder for regions.json and residues.csv"),
+    region_model: Path | None = typer.Option(None, "--region-model", help="a region model folder (default: shipped)"),
+    quiet: bool = typer.Option(False, "--quiet", help="no sequence view, just the summary"),
+) -> None:
+    """Predict binding regions of proteins: per-residue probabilities and merged regions with confidences."""
+    from rich.panel import Panel
+
+    from drugloop.report.sequence import region_label, rich_sequence
+    from drugloop.utils.io import atomic_write_json, atomic_write_text
+
+    records = _target_records(target)
+    if not records:
+        raise InputError("no target sequences given")
+    model = _region_model(region_model)
+    results = model.predict_many(records)
+    summary = []
+    for rid, pred, error in results:
+        if error is not None:
+            err_console.print(f"[bold red]error:[/] target {rid}: {error}", highlight=False, soft_wrap=True)
+            summary.append({"target_id": rid, "error": error})
+            continue
+        regs = [{"region": region_label(r.start, r.end), "start": r.start, "end": r.end,
+                 "confidence": round(r.score, 4)} for r in pred.regions]
+        summary.append({"target_id": rid, "length": len(pred.sequence), "regions": regs})
+        if not quiet:
+            title = f"{rid}: {len(pred.sequence)} residues, {len(regs)} predicted region(s)"
+            console.print(Panel(rich_sequence(pred.sequence, pred.binding, [r.as_tuple() for r in pred.regions]),
+                                title=title, expand=False))
+        table = Table(title=f"{rid} binding regions")
+        for col in ("rank", "region", "length", "confidence"):
+            table.add_column(col, justify="right" if col != "region" else "left")
+        for rank, r in enumerate(pred.regions, start=1):
+            table.add_row(str(rank), region_label(r.start, r.end), str(r.end - r.start), f"{r.score:.3f}")
+        console.print(table)
+        if out is not None:
+            frame = pd.DataFrame({"position": range(1, len(pred.sequence) + 1), "residue": list(pred.sequence),
+                                  "binding": pred.binding.round(4), "region_prob": pred.region.round(4)})
+            name = "residues.csv" if len(records) == 1 else f"{_safe(rid)}.residues.csv"
+            atomic_write_text(out / name, frame.to_csv(index=False))
+    if out is not None:
+        atomic_write_json(out / "regions.json", {"decoder": model.decoder, "coordinates":
+                          "start 0-based inclusive, end exclusive; 'region' is 1-based inclusive",
+                          "targets": summary})
+        console.print(f"regions: {out / 'regions.json'}", highlight=False)
+    n_bad = sum(1 for _, _, e in results if e is not None)
+    if n_bad == len(results):
+        raise InputError("no usable target sequence")
+
+
+def _safe(name: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", name)[:80] or "target"
+
+
+@app.command()
+@user_errors
+def explain(
+    smiles: list[str] = typer.Option(..., "--smiles", help="a compound SMILES (repeatable)"),
+    target: list[str] = typer.Option(..., "--target", help="a FASTA file or a protein sequence (repeatable)"),
+    out: Path = typer.Option(..., "--out", help="output folder (one subfolder per pair when there are several)"),
+    model: Path | None = typer.Option(None, "--model", help="a saved binding model folder; omit for regions only"),
+    region_model: Path | None = typer.Option(None, "--region-model", help="a region model folder (default: shipped)"),
+    true_regions: str | None = typer.Option(None, "--true-regions", help="known regions, 1-based: 10-25,40-52"),
+    top: int = typer.Option(15, "--top", help="number of top residues to list"),
+) -> None:
+    """Explain compound-protein pairs: residue attributions, regions, and a self-contained HTML page per pair."""
+    from drugloop.binding import load_model
+    from drugloop.binding.explain import explain_pairs, write_explanation
+    from drugloop.report.sequence import rich_sequence
+    from drugloop.utils.io import atomic_write_json
+
+    records = _target_records(target)
+    fitted = None
+    if model is not None:
+        folder = model / "model" if (model / "model" / "card.json").is_file() else model
+        fitted = load_model(folder)
+    truth = _parse_true_regions(true_regions)
+    results = explain_pairs(fitted, smiles, records, region_model=_region_model(region_model), true_regions=truth)
+    several = len(results) > 1
+    index = []
+    for i, exp in enumerate(results, start=1):
+        if not exp.ok:
+            err_console.print(f"[bold red]error:[/] {exp.error}", highlight=False, soft_wrap=True)
+            index.append({"pair": i, "target_id": exp.target_id, "smiles": exp.smiles, "error": exp.error})
+            continue
+        folder = out / f"pair{i}_{_safe(exp.target_id)}" if several else out
+        paths = write_explanation(exp, folder, top=top)
+        index.append({"pair": i, "target_id": exp.target_id, "smiles": exp.smiles, "prediction": exp.prediction,
+                      "folder": str(folder), **{k: str(v) for k, v in paths.items()}})
+        head = f"{exp.target_id} x {exp.smiles[:50]}"
+        if exp.prediction is not None:
+            head += f"  prediction {exp.prediction:.3f}"
+        console.print(f"[bold]{head}[/]  ({exp.method})", highlight=False)
+        for note in exp.notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(rich_sequence(exp.sequence, exp.residues["attribution"].to_numpy(),
+                                    [(r["start"], r["end"]) for r in exp.regions]))
+        tops = exp.top_residues(min(top, 10))
+        console.print("top residues: " + ", ".join(f"{r.residue}{r.position} {r.attribution:.2f}"
+                                                   for r in tops.itertuples()), highlight=False)
+        console.print(f"page: {paths['html']}", highlight=False)
+    if several:
+        atomic_write_json(out / "index.json", index)
+    if all(not e.ok for e in results):
+        raise InputError("no pair could be explained")

@@ -1,0 +1,275 @@
+"""Approval classifiers as picklable ``fit_predict`` functions for the protocol, plus the tuned, calibrated
+gradient-boosting model the engine deploys.
+
+- :func:`rf_fit_predict`: the paper's model, scikit-learn ``RandomForestClassifier(n_estimators=1000)`` with
+  default settings (Gini, bootstrap, sqrt features, fully grown trees), one thread.
+- :func:`lgbm_fit_predict`: LightGBM gradient boosting, hyper-parameters chosen by an inner stratified 3-fold CV
+  on the training part only (never the test part), then Platt-calibrated on the inner out-of-fold predictions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+# spinning OpenMP threads turn a busy machine into a crawl (see drugloop.binding.lgbm)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import lightgbm as lgb  # noqa: E402
+import numpy as np  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
+
+#: Small inner-CV grid: depth/leaf size dominate on ~2k rows; learning rate fixed, tree count by early stopping.
+LGBM_GRID: list[dict[str, Any]] = [
+    {"num_leaves": 7, "min_data_in_leaf": 20, "feature_fraction": 0.7},
+    {"num_leaves": 15, "min_data_in_leaf": 30, "feature_fraction": 0.5},
+    {"num_leaves": 31, "min_data_in_leaf": 10, "feature_fraction": 0.5},
+]
+LGBM_BASE: dict[str, Any] = {
+    "objective": "binary",
+    "metric": "binary_logloss",
+    "learning_rate": 0.05,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbosity": -1,
+    "num_threads": 1,
+    "deterministic": True,
+    "force_col_wise": True,
+}
+MAX_ROUNDS = 2000
+PATIENCE = 50
+
+
+def rf_fit_predict(
+    x_train: NDArray[np.floating],
+    y_train: NDArray[np.integer],
+    x_test: NDArray[np.floating],
+    seed: int,
+    n_estimators: int = 1000,
+) -> NDArray[np.floating]:
+    """The paper's random forest; returns P(approved) for ``x_test``."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    rf = RandomForestClassifier(n_estimators=n_estimators, n_jobs=1, random_state=seed)
+    rf.fit(x_train, y_train)
+    return rf.predict_proba(x_test)[:, list(rf.classes_).index(1)]
+
+
+def _stratified_folds(y: NDArray[np.integer], k: int, seed: int) -> list[NDArray[np.intp]]:
+    rng = np.random.default_rng(seed)
+    folds: list[list[int]] = [[] for _ in range(k)]
+    for cls in np.unique(y):
+        members = rng.permutation(np.flatnonzero(y == cls))
+        for i, m in enumerate(members):
+            folds[i % k].append(int(m))
+    return [np.sort(np.asarray(f, dtype=np.intp)) for f in folds]
+
+
+def _logit(p: NDArray[np.floating]) -> NDArray[np.floating]:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+@dataclass
+class Platt:
+    """Logistic calibration ``sigmoid(a * margin + b)`` fitted on out-of-fold margins (monotone: AUROC unchanged)."""
+
+    a: float = 1.0
+    b: float = 0.0
+
+    @classmethod
+    def fit(cls, margin: NDArray[np.floating], y: NDArray[np.integer]) -> Platt:
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=1e6, max_iter=1000).fit(np.asarray(margin).reshape(-1, 1), y)
+        return cls(float(lr.coef_[0, 0]), float(lr.intercept_[0]))
+
+    def __call__(self, margin: NDArray[np.floating]) -> NDArray[np.floating]:
+        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(margin) + self.b)))
+
+
+@dataclass
+class TunedLGBM:
+    """Result of :func:`tune_lgbm`: the chosen parameters, tree count, inner-CV AUROC and calibration."""
+
+    params: dict[str, Any]
+    rounds: int
+    inner_auroc: float
+    calibration: Platt
+    booster: lgb.Booster | None = None
+
+    def predict(self, x: NDArray[np.floating]) -> NDArray[np.floating]:
+        """Calibrated P(approved)."""
+        if self.booster is None:
+            raise RuntimeError("not fitted")
+        return self.calibration(self.booster.predict(x, raw_score=True))
+
+    def contributions(self, x: NDArray[np.floating]) -> NDArray[np.floating]:
+        """Per-feature tree-SHAP contributions to the raw margin (last column: the bias)."""
+        if self.booster is None:
+            raise RuntimeError("not fitted")
+        return np.asarray(self.booster.predict(x, pred_contrib=True))
+
+
+def tune_lgbm(
+    x: NDArray[np.floating],
+    y: NDArray[np.integer],
+    seed: int,
+    grid: list[dict[str, Any]] | None = None,
+    folds: int = 3,
+    threads: int = 1,
+    feature_names: list[str] | None = None,
+) -> TunedLGBM:
+    """Pick LightGBM settings by inner CV on (x, y) only, calibrate on inner out-of-fold margins, refit on all."""
+    from sklearn.metrics import roc_auc_score
+
+    grid = grid or LGBM_GRID
+    y = np.asarray(y).astype(int)
+    parts = _stratified_folds(y, folds, seed)
+    best: tuple[float, dict[str, Any], int, NDArray[np.floating]] | None = None
+    for cfg in grid:
+        params = {**LGBM_BASE, **cfg, "seed": seed, "num_threads": threads}
+        oof = np.zeros(len(y))
+        rounds = []
+        for k in range(folds):
+            val = parts[k]
+            tr = np.setdiff1d(np.arange(len(y)), val)
+            dtr = lgb.Dataset(x[tr], y[tr], params=params, free_raw_data=False)
+            dva = lgb.Dataset(x[val], y[val], reference=dtr)
+            b = lgb.train(
+                params,
+                dtr,
+                MAX_ROUNDS,
+                valid_sets=[dva],
+                callbacks=[lgb.early_stopping(PATIENCE, verbose=False)],
+            )
+            rounds.append(b.best_iteration or b.current_iteration())
+            oof[val] = b.predict(x[val], num_iteration=rounds[-1], raw_score=True)
+        auc = float(roc_auc_score(y, oof))
+        if best is None or auc > best[0]:
+            best = (auc, cfg, int(np.mean(rounds) * folds / (folds - 1)), oof)
+    assert best is not None
+    auc, cfg, n_rounds, oof = best
+    params = {**LGBM_BASE, **cfg, "seed": seed, "num_threads": threads}
+    booster = lgb.train(
+        params, lgb.Dataset(x, y, params=params, feature_name=feature_names or "auto"), max(n_rounds, 10)
+    )
+    return TunedLGBM(
+        params=params,
+        rounds=max(n_rounds, 10),
+        inner_auroc=auc,
+        calibration=Platt.fit(oof, y),
+        booster=booster,
+    )
+
+
+def lgbm_fit_predict(
+    x_train: NDArray[np.floating],
+    y_train: NDArray[np.integer],
+    x_test: NDArray[np.floating],
+    seed: int,
+) -> NDArray[np.floating]:
+    """Tuned (inner CV on the training part only) and calibrated LightGBM; returns P(approved)."""
+    return tune_lgbm(x_train, y_train, seed).predict(x_test)
+
+
+def blend_fit_predict(
+    x_train: NDArray[np.floating],
+    y_train: NDArray[np.integer],
+    x_test: NDArray[np.floating],
+    seed: int,
+) -> NDArray[np.floating]:
+    """Mean of the tuned, calibrated LightGBM and a 1,000-tree random forest (different biases, better together)."""
+    return 0.5 * lgbm_fit_predict(x_train, y_train, x_test, seed) + 0.5 * rf_fit_predict(
+        x_train, y_train, x_test, seed
+    )
+
+
+# --------------------------------------------------------------------------- exact one-feature forest
+
+
+def forest_1d_from_counts(
+    x_train: NDArray[np.floating],
+    y_train: NDArray[np.integer],
+    x_test: NDArray[np.floating],
+    counts: NDArray[np.integer],
+) -> NDArray[np.floating]:
+    """P(class 1) of a forest of fully grown Gini trees on ONE feature, given each tree's bootstrap counts (T x n).
+
+    Why this is the same model as scikit-learn's: on one feature a fully grown tree keeps splitting until every
+    leaf is pure or holds a single distinct value, and a Gini-optimal cut never falls inside a run of values with
+    the same class make-up (boundary-point property of strictly concave impurities). So the leaves are: maximal
+    runs of consecutive in-bag values that are all pure with the same label, and each value seen with both
+    labels alone. Thresholds sit at midpoints of neighbouring in-bag float32 values, as in scikit-learn, and a leaf
+    predicts its bootstrap-weighted class fraction. This computes every tree at once with array operations instead
+    of growing 1,000 trees node by node. ``tests/test_approval_protocol.py`` checks it against
+    ``DecisionTreeClassifier`` tree by tree. (scikit-learn also treats values closer than 1e-7 as equal; at the
+    float32 values of CGE/OGE this does not arise.)
+    """
+    x = np.asarray(x_train, dtype=np.float32).reshape(-1)
+    xt = np.asarray(x_test, dtype=np.float32).reshape(-1)
+    y = np.asarray(y_train, dtype=np.float64)
+    counts = np.asarray(counts, dtype=np.float64)
+    n_trees = counts.shape[0]
+    values, inverse = np.unique(x, return_inverse=True)
+    k = len(values)
+    # bootstrap-weighted class counts per (tree, distinct value)
+    cell = (inverse[None, :] + np.arange(n_trees)[:, None] * k).ravel()
+    w_all = np.bincount(cell, weights=counts.ravel(), minlength=n_trees * k).reshape(n_trees, k)
+    w_pos = np.bincount(cell, weights=(counts * y[None, :]).ravel(), minlength=n_trees * k).reshape(
+        n_trees, k
+    )
+    present = w_all > 0
+    kind = np.where(w_pos == 0, 0, np.where(w_pos == w_all, 1, 2))
+    cols = np.arange(k)
+    prev_incl = np.maximum.accumulate(np.where(present, cols, -1), axis=1)
+    prev_strict = np.concatenate([np.full((n_trees, 1), -1), prev_incl[:, :-1]], axis=1)
+    prev_kind = np.where(
+        prev_strict >= 0, np.take_along_axis(kind, np.clip(prev_strict, 0, None), axis=1), -1
+    )
+    boundary = present & ((prev_strict < 0) | (kind != prev_kind) | (kind == 2))
+    run = np.cumsum(boundary, axis=1) - 1  # run id of each present value (per tree)
+    flat = (run + np.arange(n_trees)[:, None] * k)[present]
+    run_all = np.bincount(flat, weights=w_all[present], minlength=n_trees * k)
+    run_pos = np.bincount(flat, weights=w_pos[present], minlength=n_trees * k)
+    leaf_value = np.divide(run_pos, run_all, out=np.zeros_like(run_pos), where=run_all > 0)
+    next_incl = np.minimum.accumulate(np.where(present, cols, k)[:, ::-1], axis=1)[:, ::-1]
+    # neighbours of each test value among each tree's in-bag values
+    s = np.searchsorted(values, xt, side="left")  # values[s-1] < xt <= values[s]
+    lo = np.where(s[None, :] > 0, prev_incl[:, np.clip(s - 1, 0, None)], -1)
+    hi = np.where(s[None, :] < k, next_incl[:, np.clip(s, 0, k - 1)], k)
+    lo_run = np.take_along_axis(run, np.clip(lo, 0, k - 1), axis=1)
+    hi_run = np.take_along_axis(run, np.clip(hi, 0, k - 1), axis=1)
+    v64 = values.astype(np.float64)
+    threshold = v64[np.clip(lo, 0, k - 1)] / 2.0 + v64[np.clip(hi, 0, k - 1)] / 2.0
+    upper = v64[np.clip(hi, 0, k - 1)]
+    threshold = np.where(threshold == upper, v64[np.clip(lo, 0, k - 1)], threshold)
+    go_left = xt[None, :].astype(np.float64) <= threshold
+    chosen = np.where(lo < 0, hi_run, np.where(hi >= k, lo_run, np.where(go_left, lo_run, hi_run)))
+    leaf = np.take_along_axis(leaf_value.reshape(n_trees, k), chosen, axis=1)
+    return leaf.mean(axis=0)
+
+
+def rf1d_fit_predict(
+    x_train: NDArray[np.floating],
+    y_train: NDArray[np.integer],
+    x_test: NDArray[np.floating],
+    seed: int,
+    n_estimators: int = 1000,
+) -> NDArray[np.floating]:
+    """The paper's random forest for a one-feature group, computed exactly but all trees at once (see above).
+
+    Bootstrap draws come from NumPy, not scikit-learn's RNG, so single repeats differ from sklearn's by sampling
+    noise only. Falls back to :func:`rf_fit_predict` when there is more than one feature.
+    """
+    x_train = np.asarray(x_train)
+    if x_train.ndim == 2 and x_train.shape[1] != 1:
+        return rf_fit_predict(x_train, y_train, x_test, seed, n_estimators)
+    n = x_train.shape[0]
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n, size=(n_estimators, n))
+    offset = np.arange(n_estimators)[:, None] * n
+    counts = np.bincount((draws + offset).ravel(), minlength=n_estimators * n).reshape(n_estimators, n)
+    return forest_1d_from_counts(x_train, y_train, x_test, counts)
