@@ -90,6 +90,8 @@ def load_binding(path: str | Path) -> BindingStep:
         raise InputError(f"{path} is a {model.task} model; a campaign needs an affinity (regression) model")
     card = model.card
     metrics = card.get("metrics", {})
+    if isinstance(metrics, dict) and "campaign_holdout" in metrics:  # a model an earlier campaign trained
+        metrics = metrics["campaign_holdout"]
     data = str(card.get("data", card.get("dataset", "unknown")))
     return BindingStep(model, path, data, str(card.get("label", "affinity")), str(card.get("split", "unknown")),
                        metrics if isinstance(metrics, dict) else {})

@@ -33,6 +33,7 @@ class CampaignConfig(BaseModel):
     batch: int = Field(30, description="compounds per design-make-test cycle")
     seed: int = 0
     model: str | None = Field(None, description="a trained binding model folder; trained on the shipped data if absent")
+    approval_model: str | None = Field(None, description="a trained approval engine folder; trained here if absent")
     ensemble: int = Field(3, ge=1, le=10, description="binding models in the ensemble (spread = uncertainty)")
     n_estimators: int = Field(600, ge=10, description="trees per LightGBM member when the campaign trains one")
     top: int = Field(12, ge=1, le=100, description="designs shown, explained and assessed")

@@ -196,13 +196,14 @@ def build_report(out: Path) -> str:
             (_skipped(steps, "approval") or "<p>(not run)</p>")]
     parts.append('<section id="approval"><h2>5. Approval assessment</h2>' + "".join(body) + "</section>")
     body = []
-    for key, title in (("cell_lines", "Cell lines predicted most sensitive"), ("biomarkers", "Network biomarkers")):
+    for key, title in (("biomarkers", "Network genes near the target (random walk with restart, STRING v12)"),
+                       ("pathways", "Pathways closest to the target (proximity z-score)")):
         frame = _read(out, f"response_{key}.parquet")
         if frame is not None:
             body.append(f"<h3>{title}</h3>" + table_html(frame.head(15).to_dict("records")))
     if not body:
         body.append(_skipped(steps, "response") or "<p>(not run)</p>")
-    parts.append('<section id="response"><h2>6. Response in cancer cells</h2>' + "".join(body) + "</section>")
+    parts.append('<section id="response"><h2>6. Network biomarkers</h2>' + "".join(body) + "</section>")
 
     # provenance
     config = _read(out, "config.json") or {}

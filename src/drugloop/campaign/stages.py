@@ -40,16 +40,29 @@ def step_target(config: CampaignConfig, out: Path) -> dict[str, Any]:
     return {"name": target.name, "gene": target.gene, "length": len(target.sequence), "known_ligands": len(ligands)}
 
 
+def approval_engine(config: CampaignConfig, out: Path):  # noqa: ANN201 - engine type imported lazily
+    """The approval models: loaded from ``approval_model`` when given, else trained once into the run folder."""
+    from drugloop.approval.config import ApprovalConfig
+    from drugloop.approval.engine import ApprovalEngine, train
+
+    if config.approval_model:
+        return ApprovalEngine.load(config.approval_model)
+    folder = out / "approval_model"
+    if (folder / "model").exists():
+        return ApprovalEngine.load(folder)
+    return train(ApprovalConfig(out=folder, seed=config.seed))
+
+
 def step_target_profile(config: CampaignConfig, out: Path) -> dict[str, Any]:
     """The target's perturbation profile and target-only approval likelihood (approval engine)."""
-    from drugloop.approval.api import target_profile
-
     target = load_target(out)
     if not target.gene:
         return {"skipped": "the target has no gene symbol (FASTA input), so its perturbation profile is unknown"}
-    profile = target_profile([target.gene])
+    profile, unknown = approval_engine(config, out).target_profile([target.gene])
+    if unknown or profile.empty:
+        return {"skipped": f"{target.gene} is not in the approval engine's gene tables"}
     write_parquet(profile, out / "target_profile.parquet")
-    return {"genes": list(profile.get("gene", pd.Series(dtype=str)).astype(str))}
+    return {"gene": target.gene}
 
 
 def step_target_regions(config: CampaignConfig, out: Path) -> dict[str, Any]:
@@ -212,35 +225,32 @@ def step_explain(config: CampaignConfig, out: Path) -> dict[str, Any]:
 
 
 def step_approval(config: CampaignConfig, out: Path) -> dict[str, Any]:
-    """Drug-level approval probability of the top designs (their target + their chemistry)."""
-    from drugloop.approval.api import predict_designs
-
+    """Drug-level approval probability of the top designs (their target + their chemistry), with contributions."""
     target = load_target(out)
     designs = pd.read_parquet(out / "designs.parquet")
     if designs.empty:
         return {"skipped": "no designs to assess"}
     drugs = pd.DataFrame({"name": [f"design_{r}" for r in designs["rank"]], "smiles": designs["smiles"],
                           "targets": target.gene or ""})
-    scored = predict_designs(drugs)
+    scored = approval_engine(config, out).predict_drugs(drugs)
+    scored = scored.assign(**{c: scored[c].astype(str) for c in scored.columns if scored[c].dtype == object})
     write_parquet(scored, out / "approval.parquet")
     return {"drugs": len(scored)}
 
 
 def step_response(config: CampaignConfig, out: Path) -> dict[str, Any]:
-    """Cancer cell lines predicted most sensitive to the best design, and network biomarkers of the target."""
-    from drugloop.response.api import campaign_response
+    """Network biomarkers of the target: genes by random walk with restart, pathways by proximity z-score."""
+    from drugloop.response.biomarkers import drug_biomarkers
 
     target = load_target(out)
-    designs = pd.read_parquet(out / "designs.parquet")
     if not target.gene:
-        return {"skipped": "the target has no gene symbol, so it cannot be placed in the response data"}
-    result = campaign_response(target.gene, designs["smiles"].head(3).tolist(), seed=config.seed)
-    if result.get("skipped"):
-        return result
-    for key in ("cell_lines", "biomarkers"):
-        if key in result:
-            write_parquet(result[key], out / f"response_{key}.parquet")
-    return {k: v for k, v in result.items() if not isinstance(v, pd.DataFrame)}
+        return {"skipped": "the target has no gene symbol, so it cannot be placed on the protein network"}
+    result = drug_biomarkers([target.gene], n_random=200, seed=config.seed)
+    if result.missing_targets:
+        return {"skipped": f"{target.gene} is not in the STRING network"}
+    write_parquet(result.genes.head(50), out / "response_biomarkers.parquet")
+    write_parquet(result.pathways.head(50), out / "response_pathways.parquet")
+    return {"note": "cell-line sensitivity needs a trained response model; not run in the campaign yet"}
 
 
 def step_report(config: CampaignConfig, out: Path) -> dict[str, Any]:
