@@ -71,7 +71,8 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
         assert anchor in report, anchor
     if steps["explain"]["status"] == "done":
         assert 'id="highlighted-sequence"' in report
-    assert "http://" not in report and "https://" not in report  # self-contained: nothing fetched
+    for fetch in ('src="http', "src='http", 'href="http', "<link", "<script src", "url(http"):
+        assert fetch not in report, f"the report must be self-contained, found {fetch!r}"
     resolved = CampaignConfig.from_toml(campaign / "campaign.toml")
     assert resolved.budget == 40 and resolved.seed == 3 and resolved.target == "ABL1"
 
@@ -133,3 +134,24 @@ def test_non_empty_folder_needs_resume(tmp_path: Path) -> None:
     (tmp_path / "something.txt").write_text("x")
     result = _invoke("--target", "ABL1", "--out", str(tmp_path))
     assert result.exit_code == 2 and "--resume" in result.output
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_report_opens_in_headless_chromium(campaign: Path, tmp_path: Path) -> None:
+    """A real browser parses the page and finds the molecule grid, the learning curve and the sequence."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium) so the browser check cannot run")
+    args = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
+    report = (campaign / "report.html").resolve().as_uri()
+    dom = subprocess.run([*args, "--dump-dom", report], capture_output=True, text=True, timeout=120).stdout
+    for anchor in ('id="molecule-grid"', 'id="learning-curve"', "dl-seq", "<svg"):
+        assert anchor in dom, anchor
+    shot = tmp_path / "report.png"
+    subprocess.run([*args, f"--screenshot={shot}", "--window-size=1200,1600", report], capture_output=True,
+                   timeout=120)
+    assert shot.exists() and shot.stat().st_size > 20_000
