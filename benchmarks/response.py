@@ -1,7 +1,8 @@
 """Response benchmarks: GDSC pan-drug model (mixed / cold-cell / cold-drug), DeepCDR transfer, organoid
 reproduction and proximity agreement with Kong et al.'s published z-scores.
 
-  python benchmarks/response.py gdsc --models deep lgbm --splits mixed cold_cell cold_drug --seeds 0 1 2
+  python benchmarks/response.py gdsc --models deep --splits mixed cold_cell cold_drug --seeds 0 1 2 --param ensemble=5
+  python benchmarks/response.py gdsc --models lgbm --splits mixed cold_cell cold_drug --seeds 0 1 2
   python benchmarks/response.py proximity            # proximity_agreement.json
   python benchmarks/response.py organoid             # organoid_crc.json (our z-scores; run proximity first)
   python benchmarks/response.py organoid --proximity published --name organoid_crc_published
@@ -9,7 +10,8 @@ reproduction and proximity agreement with Kong et al.'s published z-scores.
 
 Protocol (GDSC). Pairs split 80/10/10 by the seed (random pairs, cell lines or drugs); the validation tenth drives
 early stopping only; the test tenth is scored once. Hyper-parameters are the package defaults, fixed before any
-test score was seen. Each (model, split, seed) run is stored under results/response/runs/ and the result files are
+test score was seen; the recorded deep runs add ``--param ensemble=5`` (five nets averaged, each stopped on the
+same validation tenth; single-net runs are kept under runs/deep_single/ for comparison). Each (model, split, seed) run is stored under results/response/runs/ and the result files are
 re-aggregated after every run, so a partial sweep still yields honest (fewer-seed) files. DeepCDR transfer: each
 mixed-split model scores DeepCDR's GDSC IC50 table on the (drug, cell) pairs outside its train and validation parts.
 """
@@ -93,6 +95,7 @@ def aggregate() -> None:
                     "mean_pearson": sum(r["test"]["pearson"] for r in v) / len(v),
                     "n_test": [r["test"]["n_test"] for r in v],
                     "fit_seconds": [r["test"]["fit_seconds"] for r in v],
+                    "model_params": [r.get("model_params", {}) for r in v],
                 }
                 for m, v in by_model.items()
             },

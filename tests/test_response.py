@@ -37,11 +37,12 @@ def synthetic(seed: int = 0) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
     return cells, fps, (ci[tr], di[tr], y[tr]), (ci[va], di[va], y[va])
 
 
-def make_model(kind: str = "deep", seed: int = 0) -> tuple:
+def make_model(kind: str = "deep", seed: int = 0, ensemble: int = 1) -> tuple:
     cells, fps, train, valid = synthetic(seed)
     if kind == "deep":
         model = DeepResponseModel(
             seed=seed,
+            ensemble=ensemble,
             cell_hidden=16,
             drug_hidden=16,
             embed=8,
@@ -86,6 +87,27 @@ def test_model_learns_and_round_trips(kind: str, tmp_path: Path, deep_trained: t
     assert np.allclose(again.predict(cells, fps, valid[0], valid[1]), pred, atol=1e-5)
     card = json.loads((tmp_path / kind / "card.json").read_text())
     assert card["model_type"] == kind and card["genes"][0] == [7157, "G0"]
+
+
+def test_deep_ensemble_averages_members_and_round_trips(tmp_path: Path, deep_trained: tuple) -> None:
+    single, cells, fps, valid = deep_trained
+    model = make_model("deep", ensemble=3)[0]
+    members = model._member_predictions(
+        model.scale_cells(cells), fps.astype(np.float32), valid[0], valid[1]
+    )
+    assert members.shape == (3, len(valid[0]))
+    # member 0 is the single model (same seed), the others differ; the prediction is their mean
+    assert np.allclose(members[0], single.predict(cells, fps, valid[0], valid[1]), atol=1e-5)
+    assert not np.allclose(members[0], members[1])
+    pred = model.predict(cells, fps, valid[0], valid[1])
+    assert np.allclose(pred, members.mean(axis=0))
+    spread = model.predict_spread(cells, fps, valid[0], valid[1])
+    assert np.allclose(spread, members.std(axis=0)) and (spread > 0).all()
+    assert len(model.card["members"]) == 3
+    again = load_model(model.save(tmp_path / "ens"))
+    assert np.allclose(again.predict(cells, fps, valid[0], valid[1]), pred, atol=1e-5)
+    with pytest.raises(InputError, match="ensemble must be"):
+        make_model("deep", ensemble=0)
 
 
 def test_model_errors(tmp_path: Path) -> None:

@@ -188,6 +188,7 @@ DEEP_DEFAULTS: dict[str, Any] = {
     "batch_size": 2048,
     "max_epochs": 30,
     "patience": 5,
+    "ensemble": 1,
     "threads": 1,
     "device": "auto",
 }
@@ -240,7 +241,11 @@ def _build_net(n_cell: int, n_drug: int, p: dict[str, Any]) -> Any:
 
 @register
 class DeepResponseModel(ResponseModel):
-    """Two-tower MLP (omics, ECFP) with an interaction head; early stopping on the validation pairs."""
+    """Two-tower MLP (omics, ECFP) with an interaction head; early stopping on the validation pairs.
+
+    ``ensemble=K`` trains K nets from different initialisations and shuffles (each stopped on the same validation
+    pairs) and predicts their mean; :meth:`predict_spread` gives their standard deviation as an uncertainty.
+    """
 
     model_type: ClassVar[str] = "deep"
 
@@ -252,7 +257,7 @@ class DeepResponseModel(ResponseModel):
             )
         super().__init__(seed=seed, **params)
         self.p = {**DEEP_DEFAULTS, **params}
-        self.net: Any = None
+        self.nets: list[Any] = []
         self.y_mean = 0.0
         self.y_sd = 1.0
 
@@ -268,26 +273,56 @@ class DeepResponseModel(ResponseModel):
 
         if self.p["threads"]:
             torch.set_num_threads(int(self.p["threads"]))
-        gen = seed_everything(self.seed)
-        dev = self._device()
+        k_models = int(self.p["ensemble"])
+        if k_models < 1:
+            raise InputError(f"ensemble must be >= 1, got {k_models}")
         y = np.asarray(train[2], dtype=np.float64)
         self.y_mean, self.y_sd = float(y.mean()), float(y.std() or 1.0)
-        self.net = _build_net(cells.shape[1], drugs.shape[1], self.p).to(dev)
+        self.nets = []
+        members = []
+        for k in range(k_models):
+            # member 0 keeps the single-model seed, so ensemble=1 reproduces earlier models exactly
+            gen = seed_everything(self.seed + 7919 * k)
+            members.append(self._fit_one(cells, drugs, train, valid, gen, k, k_models))
+        self.card.update(
+            {
+                "y_mean": self.y_mean,
+                "y_sd": self.y_sd,
+                "best_epoch": members[0]["best_epoch"],
+                "best_val_rmse": members[0]["best_val_rmse"],
+                "history": members[0]["history"],
+                "members": members if k_models > 1 else [],
+                "n_cell_features": int(cells.shape[1]),
+                "n_drug_features": int(drugs.shape[1]),
+                "torch_params": {k: v for k, v in self.p.items() if k not in ("threads", "device")},
+            }
+        )
+
+    def _fit_one(
+        self, cells: np.ndarray, drugs: np.ndarray, train: Split, valid: Split | None, gen: Any, k: int, n: int
+    ) -> dict[str, Any]:
+        """Train one member net (appended to ``self.nets``); returns its early-stopping record."""
+        import torch
+
+        dev = self._device()
+        y = np.asarray(train[2], dtype=np.float64)
+        net = _build_net(cells.shape[1], drugs.shape[1], self.p).to(dev)
+        self.nets.append(net)
         tc, td = torch.from_numpy(cells).to(dev), torch.from_numpy(drugs).to(dev)
         ci = torch.from_numpy(np.asarray(train[0], dtype=np.int64))
         di = torch.from_numpy(np.asarray(train[1], dtype=np.int64))
         ty = torch.from_numpy(((y - self.y_mean) / self.y_sd).astype(np.float32))
-        opt = torch.optim.AdamW(self.net.parameters(), lr=self.p["lr"], weight_decay=self.p["weight_decay"])
+        opt = torch.optim.AdamW(net.parameters(), lr=self.p["lr"], weight_decay=self.p["weight_decay"])
         epochs, patience, bs = int(self.p["max_epochs"]), int(self.p["patience"]), int(self.p["batch_size"])
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=max(1, patience // 3))
         best, best_state, best_epoch, history = math.inf, None, 0, []
         for epoch in range(epochs):
-            self.net.train()
+            net.train()
             order = torch.randperm(len(ty), generator=gen)
             total = 0.0
             for start in range(0, len(order), bs):
                 b = order[start : start + bs]
-                pred = self.net(tc, td, ci[b].to(dev), di[b].to(dev))
+                pred = net(tc, td, ci[b].to(dev), di[b].to(dev))
                 loss = torch.nn.functional.mse_loss(pred, ty[b].to(dev))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -298,58 +333,77 @@ class DeepResponseModel(ResponseModel):
                 history.append({"epoch": epoch + 1, "train_rmse": train_rmse})
                 best_epoch = epoch + 1
                 continue
-            val_pred = self._predict(cells, drugs, valid[0], valid[1], tensors=(tc, td))
+            val_pred = self._predict_net(net, tc, td, valid[0], valid[1])
             val_rmse = float(np.sqrt(np.mean((val_pred - np.asarray(valid[2])) ** 2)))
             sched.step(val_rmse)
             history.append({"epoch": epoch + 1, "train_rmse": train_rmse, "val_rmse": val_rmse})
-            log.info("epoch %d: train rmse %.4f, val rmse %.4f", epoch + 1, train_rmse, val_rmse)
+            who = f"model {k + 1}/{n} " if n > 1 else ""
+            log.info("%sepoch %d: train rmse %.4f, val rmse %.4f", who, epoch + 1, train_rmse, val_rmse)
             if self.progress is not None:
-                self.progress(f"epoch {epoch + 1} val rmse {val_rmse:.3f}", epoch + 1, epochs)
+                self.progress(f"{who}epoch {epoch + 1} val rmse {val_rmse:.3f}", epoch + 1, epochs)
             if val_rmse < best - 1e-4:
                 best, best_epoch = val_rmse, epoch + 1
-                best_state = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+                best_state = {name: v.detach().clone() for name, v in net.state_dict().items()}
             elif epoch + 1 - best_epoch >= patience:
                 break
         if best_state is not None:
-            self.net.load_state_dict(best_state)
-        self.card.update(
-            {
-                "y_mean": self.y_mean,
-                "y_sd": self.y_sd,
-                "best_epoch": best_epoch,
-                "best_val_rmse": None if math.isinf(best) else best,
-                "history": history,
-                "n_cell_features": int(cells.shape[1]),
-                "n_drug_features": int(drugs.shape[1]),
-                "torch_params": {k: v for k, v in self.p.items() if k not in ("threads", "device")},
-            }
-        )
+            net.load_state_dict(best_state)
+        return {
+            "best_epoch": best_epoch,
+            "best_val_rmse": None if math.isinf(best) else best,
+            "history": history,
+        }
 
-    def _predict(
-        self, cells: np.ndarray, drugs: np.ndarray, ci: np.ndarray, di: np.ndarray, tensors: Any = None
-    ) -> np.ndarray:
+    def _predict_net(self, net: Any, tc: Any, td: Any, ci: np.ndarray, di: np.ndarray) -> np.ndarray:
         import torch
 
-        if self.net is None:
-            raise ModelError("the deep response model is not trained")
-        dev = next(self.net.parameters()).device
-        tc, td = tensors or (torch.from_numpy(cells).to(dev), torch.from_numpy(drugs).to(dev))
-        self.net.eval()
+        dev = next(net.parameters()).device
+        net.eval()
         out = []
         with torch.no_grad():
             for s in range(0, len(ci), 8192):
                 c = torch.from_numpy(np.asarray(ci[s : s + 8192], dtype=np.int64)).to(dev)
                 d = torch.from_numpy(np.asarray(di[s : s + 8192], dtype=np.int64)).to(dev)
-                out.append(self.net(tc, td, c, d).cpu().numpy())
+                out.append(net(tc, td, c, d).cpu().numpy())
         return np.concatenate(out).astype(np.float64) * self.y_sd + self.y_mean
+
+    def _member_predictions(
+        self, cells: np.ndarray, drugs: np.ndarray, ci: np.ndarray, di: np.ndarray
+    ) -> np.ndarray:
+        import torch
+
+        if not self.nets:
+            raise ModelError("the deep response model is not trained")
+        dev = next(self.nets[0].parameters()).device
+        tc, td = torch.from_numpy(cells).to(dev), torch.from_numpy(drugs).to(dev)
+        return np.stack([self._predict_net(net, tc, td, ci, di) for net in self.nets])
+
+    def _predict(self, cells: np.ndarray, drugs: np.ndarray, ci: np.ndarray, di: np.ndarray) -> np.ndarray:
+        return self._member_predictions(cells, drugs, ci, di).mean(axis=0)
+
+    def predict_spread(
+        self, cells: np.ndarray, drugs: np.ndarray, cell_idx: np.ndarray, drug_idx: np.ndarray
+    ) -> np.ndarray:
+        """Standard deviation of the ensemble members' ln IC50 (zeros for a single model)."""
+        if len(cell_idx) == 0:
+            return np.zeros(0)
+        preds = self._member_predictions(
+            self.scale_cells(cells), drugs.astype(np.float32), np.asarray(cell_idx), np.asarray(drug_idx)
+        )
+        return preds.std(axis=0)
 
     def _save_weights(self, folder: Path) -> None:
         from safetensors.torch import save_file
 
-        if self.net is None:
+        if not self.nets:
             raise ModelError("cannot save an untrained deep response model")
+        tensors: dict[str, Any] = {}
+        for k, net in enumerate(self.nets):
+            # a single model keeps unprefixed names, so models saved before ensembles still load
+            prefix = f"m{k}." if len(self.nets) > 1 else ""
+            tensors.update({prefix + n: v.detach().cpu().contiguous() for n, v in net.state_dict().items()})
         tmp = folder / "weights.safetensors.tmp"
-        save_file({k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}, str(tmp))
+        save_file(tensors, str(tmp))
         os.replace(tmp, folder / "weights.safetensors")
 
     def _load_weights(self, folder: Path) -> None:
@@ -364,9 +418,15 @@ class DeepResponseModel(ResponseModel):
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{folder}: damaged deep model card ({exc!r})") from None
         self.p["device"] = "cpu"
-        self.net = _build_net(n_cell, n_drug, self.p)
+        k_models = int(self.p.get("ensemble", 1))
         try:
-            self.net.load_state_dict(load_file(str(path)))
+            state = load_file(str(path))
+            self.nets = []
+            for k in range(k_models):
+                prefix = f"m{k}." if k_models > 1 else ""
+                net = _build_net(n_cell, n_drug, self.p)
+                net.load_state_dict({n[len(prefix) :]: v for n, v in state.items() if n.startswith(prefix)})
+                self.nets.append(net)
         except (RuntimeError, OSError) as exc:
             raise ModelError(f"{path}: weights do not fit the card ({exc})") from None
 
