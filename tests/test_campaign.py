@@ -65,8 +65,26 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
     binding = json.loads((campaign / "binding.json").read_text())
     assert binding["split"] == "cold_drug" and 0.5 < binding["metrics"]["test"]["ci"] < 1.0
 
+    # ABL1 is a cancer drug target in GDSC: designs and the GDSC ABL1 drugs are scored on every cell line
+    assert steps["cell_lines"]["status"] == "done", steps["cell_lines"]
+    cells = pd.read_parquet(campaign / "cell_line_sensitivity.parquet")
+    assert list(cells.columns) == [
+        "compound", "kind", "design_rank", "smiles", "depmap_id", "cell_line", "tissue", "cancer_type",
+        "predicted_ln_ic50", "relative_ln_ic50", "rank", "measured_ln_ic50", "held_out",
+        "nearest_gdsc_drug", "nearest_gdsc_similarity"]
+    per = cells.groupby("compound", sort=False)
+    assert list(per.size().unique()) == [580]
+    assert list(cells.loc[cells["kind"] == "design", "compound"].unique()) == [f"design_{r}" for r in designs["rank"]]
+    assert {"Dasatinib", "Nilotinib"} <= set(cells.loc[cells["kind"] == "reference", "compound"])
+    assert cells["predicted_ln_ic50"].notna().all() and (per["rank"].min() == 1).all()
+    info = json.loads((campaign / "cell_lines.json").read_text())
+    assert info["holdout"]["split"].startswith("cold_drug") and len(info["holdout"]["test_drugs"]) >= 10
+    assert 0.3 < info["holdout"]["test"]["per_drug_pearson_median"] < 1.0
+    assert (campaign / "response_model" / "card.json").exists()
+
     report = (campaign / "report.html").read_text()
     for anchor in ('id="target"', 'id="binding"', 'id="molecule-grid"', 'id="learning-curve"', 'id="approval"',
+                   'id="cell-lines"', 'id="tissue-heatmap"', "Cell lines predicted most sensitive",
                    'id="provenance"', "data:image/png;base64,", "<svg"):
         assert anchor in report, anchor
     if steps["explain"]["status"] == "done":
@@ -81,8 +99,9 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
 @pytest.mark.slow
 def test_same_seed_same_designs_and_resume_loses_nothing(campaign: Path, tmp_path: Path) -> None:
     model = str(campaign / "model")
-    config = tmp_path / "c.toml"
-    config.write_text(SMALL.replace("budget = 40", "budget = 60"))
+    config = tmp_path / "c.toml"  # the fixture's response model spares three trainings of the cell-line model
+    response = json.dumps(str(campaign / "response_model"))
+    config.write_text(SMALL.replace("budget = 40", "budget = 60") + f"response_model = {response}\n")
     whole, part = tmp_path / "whole", tmp_path / "part"
     assert _invoke("--config", str(config), "--model", model, "--out", str(whole)).exit_code == 0
     first = _invoke("--config", str(config), "--model", model, "--budget", "40", "--out", str(part))
@@ -97,6 +116,10 @@ def test_same_seed_same_designs_and_resume_loses_nothing(campaign: Path, tmp_pat
     # the same model and seed as the fixture's campaign reproduce its first 40 designs exactly
     original = pd.read_parquet(campaign / "ledger.parquet")
     assert list(reference["smiles"].head(40)) == list(original["smiles"])
+    # the cell-line step was re-run for the extended loop, on the whole run's designs
+    assert _steps(part)["cell_lines"]["status"] == "done"
+    mine = pd.read_parquet(part / "cell_line_sensitivity.parquet")
+    pd.testing.assert_frame_equal(mine, pd.read_parquet(whole / "cell_line_sensitivity.parquet"))
 
 
 @pytest.mark.data

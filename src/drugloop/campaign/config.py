@@ -34,6 +34,9 @@ class CampaignConfig(BaseModel):
     seed: int = 0
     model: str | None = Field(None, description="a trained binding model folder; trained on the shipped data if absent")
     approval_model: str | None = Field(None, description="a trained approval engine folder; trained here if absent")
+    response_model: str | None = Field(
+        None, description="a trained GDSC response model folder for the cell-line step; trained here if absent"
+    )
     ensemble: int = Field(3, ge=1, le=10, description="binding models in the ensemble (spread = uncertainty)")
     n_estimators: int = Field(600, ge=10, description="trees per LightGBM member when the campaign trains one")
     top: int = Field(12, ge=1, le=100, description="designs shown, explained and assessed")

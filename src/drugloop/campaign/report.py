@@ -79,6 +79,95 @@ def learning_curve_png(ledger: pd.DataFrame, path: Path | None = None) -> bytes:
     return data
 
 
+def tissue_heatmap_png(tissues: pd.DataFrame) -> bytes:
+    """Compounds x tissues, colour = median predicted ln IC50 relative to the compound's median cell line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ranked = tissues[tissues["tissue_rank"].notna()]
+    grid = ranked.pivot(index="compound", columns="tissue", values="median_relative_ln_ic50")
+    grid = grid.reindex(index=list(dict.fromkeys(ranked["compound"])))
+    grid = grid[grid.mean(axis=0).sort_values().index]
+    limit = float(np.nanmax(np.abs(grid.to_numpy()))) if grid.size else 1.0
+    fig, ax = plt.subplots(figsize=(min(2.5 + 0.32 * grid.shape[1], 11), 1.6 + 0.26 * grid.shape[0]), dpi=100)
+    image = ax.imshow(grid.to_numpy(float), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), [t[:28] for t in grid.columns], rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(grid.shape[0]), list(grid.index), fontsize=7)
+    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01).set_label("median relative ln IC50\n(red = sensitive)",
+                                                                   fontsize=7)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _cell_line_section(out: Path, steps: list[dict[str, Any]]) -> str:
+    frame = _read(out, "cell_line_sensitivity.parquet")
+    info = _read(out, "cell_lines.json")
+    if frame is None or info is None:
+        return _skipped(steps, "cell_lines") or "<p>(not run)</p>"
+    hold = info.get("holdout", {})
+    test = hold.get("test", {})
+    per_drug, baseline = test.get("per_drug_pearson_median"), hold.get("baseline_per_drug_pearson_median")
+    body = [_kv({"model": f"LightGBM pan-drug response ({'+'.join(hold.get('omics', []))} + "
+                          f"{hold.get('n_bits')}-bit ECFP -> ln IC50)",
+                 "trained on": "GDSC (TGSA copy): " + ", ".join(
+                     f"{hold[k]} {what}" for k, what in (("n_train", "pairs"), ("train_drugs", "drugs"),
+                                                          ("cell_lines", "cell lines")) if hold.get(k)),
+                 "held-out split": hold.get("split"),
+                 "held-out drugs": f"{len(hold.get('test_drugs') or []) or 'n/a'} ({hold.get('n_test')} pairs)"})]
+    if test:
+        body.append("<p>Accuracy on drugs the model never saw (a design is such a drug), in ln IC50 (µM):</p>")
+        body.append(table_html([{**{k: float(v) for k, v in test.items()},
+                                 "baseline per-drug Pearson": float(baseline) if baseline is not None else "n/a"}]))
+        body.append("<p>Per-drug Pearson is how well the model orders the cell lines for one unseen drug (median over "
+                    "the held-out drugs). The baseline orders every drug's cell lines by the lines' mean ln IC50 over "
+                    "the training drugs, i.e. by how sensitive each line is to drugs in general. "
+                    + (f"Here the model ({_fmt(per_drug)}) is no better than that baseline ({_fmt(baseline)}), so the "
+                       "lists below mostly name cell lines that are sensitive to most drugs, not to this chemistry in "
+                       "particular. " if per_drug is not None and baseline is not None and per_drug < baseline + 0.05
+                       else "")
+                    + "Absolute ln IC50 of new drugs is far less reliable than the order of cell lines, so the tables "
+                    "also give each line relative to the compound's median line (negative = more sensitive).</p>")
+    refs = _read(out, "cell_line_references.parquet")
+    if refs is not None and len(refs):
+        held = hold.get("test_drugs")
+        body.append("<h3>GDSC drugs that hit the target (reference)</h3><p>Linked by GDSC's own target annotation "
+                    "or by a DAVIS Kd of at most 100 nM within 10-fold of the drug's best kinase. Their predictions "
+                    "below are in-sample where the drug was in training; their measured GDSC values are given "
+                    "beside them.</p>")
+        body.append(table_html([{"drug": r.drug_name, "sources": r.sources,
+                                 "in training": "unknown" if held is None else
+                                 "no (held out)" if r.drug_name in held else "yes",
+                                 "evidence": r.evidence} for r in refs.itertuples()]))
+    rows = []
+    for compound, g in frame.groupby("compound", sort=False):
+        top = g.nsmallest(5, "rank")
+        first = g.iloc[0]
+        row = {"compound": compound, "kind": first["kind"],
+               "nearest GDSC drug (Tanimoto)": f"{first['nearest_gdsc_drug']} ({first['nearest_gdsc_similarity']:.2f})",
+               "most sensitive cell lines: name (cancer type) predicted ln IC50 [relative]": "; ".join(
+                   f"{r.cell_line} ({r.cancer_type}) {r.predicted_ln_ic50:.2f} [{r.relative_ln_ic50:+.2f}]"
+                   for r in top.itertuples())}
+        measured = g.dropna(subset=["measured_ln_ic50"]).nsmallest(3, "measured_ln_ic50")
+        row["measured most sensitive (GDSC ln IC50)"] = "; ".join(
+            f"{r.cell_line} {r.measured_ln_ic50:.2f}" for r in measured.itertuples()) or "-"
+        rows.append(row)
+    body.append("<h3>Cell lines predicted most sensitive</h3>" + table_html(rows))
+    tissues = _read(out, "cell_line_tissues.parquet")
+    if tissues is not None and tissues["tissue_rank"].notna().any():
+        png = tissue_heatmap_png(tissues)
+        body.append("<h3>By tissue</h3>" + f'<div id="tissue-heatmap">{_img(png, "tissue sensitivity")}</div>')
+        best = tissues[tissues["tissue_rank"].le(3).fillna(False)]
+        body.append(table_html([{"compound": c, **{f"tissue {int(r.tissue_rank)}": f"{r.tissue} ({r.cell_lines} lines,"
+                                                   f" {r.median_relative_ln_ic50:+.2f})" for r in g.itertuples()}}
+                                for c, g in best.groupby("compound", sort=False)]))
+    return "".join(body)
+
+
 def _img(png: bytes, alt: str) -> str:
     return f'<img class="curve" alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
@@ -204,6 +293,8 @@ def build_report(out: Path) -> str:
     if not body:
         body.append(_skipped(steps, "response") or "<p>(not run)</p>")
     parts.append('<section id="response"><h2>6. Network biomarkers</h2>' + "".join(body) + "</section>")
+    parts.append('<section id="cell-lines"><h2>7. Cell lines predicted most sensitive</h2>'
+                 + _cell_line_section(out, steps) + "</section>")
 
     # provenance
     config = _read(out, "config.json") or {}
@@ -221,7 +312,7 @@ def build_report(out: Path) -> str:
             _kv({**(card.get("data_files") or {}), "training table (pairs)": card.get("data_sha256", "n/a")}),
             "<p>Re-run exactly: <span class=\"mono\">drugloop campaign --config campaign.toml --out NEW_DIR</span> "
             "(campaign.toml in this folder is the resolved configuration).</p>"]
-    parts.append('<section id="provenance"><h2>7. Provenance</h2>' + "".join(body) + "</section>")
+    parts.append('<section id="provenance"><h2>8. Provenance</h2>' + "".join(body) + "</section>")
     return html_page(f"drugloop campaign: {target.get('name', '')}", "".join(parts), CSS)
 
 

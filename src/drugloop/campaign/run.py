@@ -2,8 +2,8 @@
 
 Every step reads its inputs from the run folder and writes its outputs there (Parquet/JSON, atomically), so a
 resumed campaign re-uses finished steps and the report can be rebuilt from the folder alone. Optional steps
-(approval, regions, explanation, response) that fail or do not apply are recorded as skipped with the reason,
-and the report says so; the rest still runs.
+(approval, regions, explanation, response, cell lines) that fail or do not apply are recorded as skipped with the
+reason, and the report says so; the rest still runs.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ STEPS = (
     "explain",
     "approval",
     "response",
+    "cell_lines",
     "report",
 )
 

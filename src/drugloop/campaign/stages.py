@@ -250,7 +250,40 @@ def step_response(config: CampaignConfig, out: Path) -> dict[str, Any]:
         return {"skipped": f"{target.gene} is not in the STRING network"}
     write_parquet(result.genes.head(50), out / "response_biomarkers.parquet")
     write_parquet(result.pathways.head(50), out / "response_pathways.parquet")
-    return {"note": "cell-line sensitivity needs a trained response model; not run in the campaign yet"}
+    return {"genes": int(min(len(result.genes), 50)), "pathways": int(min(len(result.pathways), 50))}
+
+
+def step_cell_lines(config: CampaignConfig, out: Path) -> dict[str, Any]:
+    """Cell lines predicted most sensitive to the top designs (and to the GDSC drugs that hit the target)."""
+    from drugloop.campaign.cell_lines import predict_cell_lines, response_model, tissue_summary
+    from drugloop.response.targets import drugs_for_target
+
+    target = load_target(out)
+    if not target.gene:
+        return {"skipped": "the target has no gene symbol, so no GDSC drug can be linked to it"}
+    references = drugs_for_target(target.gene)
+    if references.empty:
+        return {"skipped": f"{target.gene} is not a cancer drug target in the response data: no GDSC drug hits it "
+                           "by GDSC's own annotation or by a DAVIS Kd <= 100 nM (drugloop.response.targets)"}
+    designs = pd.read_parquet(out / "designs.parquet")
+    if designs.empty:
+        return {"skipped": "no designs to score"}
+    write_parquet(references, out / "cell_line_references.parquet")
+    model, holdout, data = response_model(out, config.seed, config.response_model)
+    held = set(holdout.get("test_drugs") or [])
+    compounds = pd.concat([
+        pd.DataFrame({"compound": [f"design_{r}" for r in designs["rank"]], "kind": "design",
+                      "design_rank": designs["rank"].to_numpy(), "smiles": designs["smiles"], "held_out": True}),
+        pd.DataFrame({"compound": references["drug_name"], "kind": "reference", "design_rank": pd.NA,
+                      "smiles": references["smiles"], "held_out": references["drug_name"].isin(held)}),
+    ], ignore_index=True)
+    frame = predict_cell_lines(model, data, compounds)
+    write_parquet(frame, out / "cell_line_sensitivity.parquet")
+    write_parquet(tissue_summary(frame), out / "cell_line_tissues.parquet")
+    save_json({"model_dir": str(config.response_model or out / "response_model"), "model_type": model.model_type, "holdout": holdout,
+               "references": references["drug_name"].tolist()}, out / "cell_lines.json")
+    return {"compounds": int(frame["compound"].nunique()), "references": len(references),
+            "per_drug_pearson": holdout["test"]["per_drug_pearson_median"]}
 
 
 def step_report(config: CampaignConfig, out: Path) -> dict[str, Any]:
