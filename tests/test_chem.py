@@ -20,6 +20,7 @@ from drugloop.chem import (
     MolFeaturizer,
     build_smiles_vocab,
     descriptors,
+    design_alerts,
     ecfp,
     ecfp_from_smiles,
     graphs_from_smiles,
@@ -314,6 +315,29 @@ def test_properties_of_aspirin() -> None:
     assert lipinski_violations(parse_one("C" * 40 + "O" * 12)) >= 2
     assert pains_alerts(aspirin) == []
     assert any("catechol" in alert for alert in pains_alerts(parse_one(DRUGS[5])))
+
+
+@pytest.mark.parametrize(
+    ("smiles", "expected"),
+    [
+        ("CC(=O)Oc1ccccc1C(=O)O", []),  # aspirin
+        ("C1CCCCCC1", []),  # cycloheptane: 7 is fine
+        ("C1CCCCCCC1", ["medium ring (8-11 atoms)"]),
+        ("C1CCCCCCCCCCC1", []),  # 12-membered macrocycle: allowed, several are drugs
+        ("C1CC1", []),  # a lone cyclopropane is common in drugs
+        ("c1ccc2c(c1)C=C2", ["fused 3- or 4-membered ring", "double bond in a 3- or 4-membered ring"]),
+        ("C1=CC1", ["double bond in a 3- or 4-membered ring"]),
+        ("C1CC2CCC12", ["fused 3- or 4-membered ring"]),
+        ("CNCl", ["N- or O-halogen bond"]),
+        ("CC(=O)Cl", []),  # an acid chloride is reactive, but not this alert's business
+        ("COOC", ["peroxide"]),
+        ("CON1CCNCC1", ["O-alkyl/aryl hydroxylamine"]),
+        ("CON=Cc1ccccc1", []),  # oxime ether
+        ("Cc1cc(C)on1", []),  # isoxazole
+    ],
+)
+def test_design_alerts(smiles: str, expected: list[str]) -> None:
+    assert design_alerts(parse_one(smiles, standardize=False)) == expected
 
 
 def test_properties_frame_rows_and_errors() -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 from drugloop.campaign.config import CampaignConfig
 from drugloop.campaign.run import read_json, save_json, sigmoid_bounds, write_parquet
 from drugloop.campaign.target import Target, known_ligands, resolve_target
+from drugloop.chem.properties import DESIGN_ALERTS
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def objective_config(config: CampaignConfig, out: Path) -> dict[str, Any]:
          "transform": sigmoid_bounds(low, high)},
         {"type": "qed", "weight": w.qed},
         {"type": "sa", "weight": w.sa, "transform": {"type": "reverse_sigmoid", "low": 2.0, "high": 6.0, "k": 0.5}},
-        {"type": "alerts", "pains": True},
+        {"type": "alerts", "pains": True, "smarts": list(DESIGN_ALERTS.values())},
     ]
     members = int(binding["card"].get("ensemble") or binding["card"].get("params", {}).get("ensemble") or 1)
     if w.uncertainty > 0 and members > 1:

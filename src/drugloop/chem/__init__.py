@@ -22,6 +22,7 @@ from drugloop.chem.parse import (
 )
 from drugloop.chem.properties import (
     PROPERTY_COLUMNS,
+    design_alerts,
     lipinski_violations,
     logp,
     mol_weight,
@@ -57,6 +58,7 @@ __all__ = [
     "murcko_scaffold",
     "murcko_scaffolds",
     "pains_alerts",
+    "design_alerts",
     "parse_one",
     "parse_smiles",
     "properties_frame",

@@ -119,6 +119,30 @@ def lipinski_violations(mol: Chem.Mol) -> int:
     )
 
 
+#: Groups generators love and chemists will not make: medium rings (8-11 atoms; macrocycles of 12+ are left
+#: alone, several are drugs), small rings fused to another ring, double bonds inside 3-/4-rings (e.g.
+#: benzocyclobutadienes), N/O-halogen bonds, peroxides and C-O-N hydroxylamine ethers (oximes and aromatic N-O
+#: rings are not matched). SMARTS by name, for the ``alerts`` objective component.
+DESIGN_ALERTS: dict[str, str] = {
+    "medium ring (8-11 atoms)": "[r8,r9,r10,r11]",
+    "fused 3- or 4-membered ring": "[R2;r3,r4]",
+    "double bond in a 3- or 4-membered ring": "[r3,r4]=[r3,r4]",
+    "N- or O-halogen bond": "[#7,#8]-[Cl,Br,I]",
+    "peroxide": "[OX2]-[OX2]",
+    "O-alkyl/aryl hydroxylamine": "[#6]-[OX2]-[NX3;!a]",
+}
+
+
+def design_alerts(mol: Chem.Mol) -> list[str]:
+    """Names of the :data:`DESIGN_ALERTS` the molecule matches; [] if none."""
+    return [name for name, query in _alert_queries().items() if mol.HasSubstructMatch(query)]
+
+
+@cache
+def _alert_queries() -> dict[str, Chem.Mol]:
+    return {name: Chem.MolFromSmarts(smarts) for name, smarts in DESIGN_ALERTS.items()}
+
+
 def pains_alerts(mol: Chem.Mol) -> list[str]:
     """Descriptions of the PAINS substructure alerts (Baell & Holloway 2010) the molecule matches; [] if none."""
     return [entry.GetDescription() for entry in _pains_catalog().GetMatches(mol)]
