@@ -141,7 +141,7 @@ def throughput(device: str, threads: int, n_pairs: int, epochs: int, max_steps: 
 
     from drugloop.binding.deep import DeepBindingModel
     from drugloop.binding.pairs import load_named
-    from drugloop.evaluate.results import hardware_info
+    from drugloop.evaluate.results import git_commit, hardware_info
     from drugloop.utils.io import atomic_write_json
 
     torch.set_num_threads(threads)
@@ -164,7 +164,8 @@ def throughput(device: str, threads: int, n_pairs: int, epochs: int, max_steps: 
     merged = json.loads(out.read_text()) if out.exists() else {}
     record = {"device": device, "threads": threads, "pairs": n_pairs, "predict_seconds": seconds,
               "pairs_per_second": n_pairs / seconds, "train_epochs": epochs, "train_max_steps": max_steps, "train_seconds": train_seconds,
-              "train_pairs": len(train), "hardware": hw, "includes": "featurisation + model, end to end"}
+              "train_pairs": len(train), "hardware": hw, "includes": "featurisation + model, end to end",
+              "load_average_1min_after": os.getloadavg()[0], "commit": git_commit(ROOT)}
     merged[kind] = record
     atomic_write_json(out, merged)
     log.info("throughput on %s: %.0f pairs/s", device, n_pairs / seconds)

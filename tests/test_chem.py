@@ -329,6 +329,8 @@ def test_properties_of_aspirin() -> None:
         ("C1=CC1", ["double bond in a 3- or 4-membered ring"]),
         ("C1CC2CCC12", ["fused 3- or 4-membered ring"]),
         ("CNCl", ["N- or O-halogen bond"]),
+        ("COF", ["N- or O-halogen bond"]),
+        ("Fc1ccccc1", []),
         ("CC(=O)Cl", []),  # an acid chloride is reactive, but not this alert's business
         ("COOC", ["peroxide"]),
         ("CON1CCNCC1", ["O-alkyl/aryl hydroxylamine"]),

@@ -195,3 +195,11 @@ def test_cli_regions_and_explain(region_model, deep_model, tmp_path):
     r = runner.invoke(app, ["explain", "--smiles", "C1CC(", "--target", prots[0].sequence, "--region-model",
                             str(tmp_path / "rm"), "--out", str(tmp_path / "none")])
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_table_html_blanks_missing_values_and_escapes() -> None:
+    from drugloop.report.page import table_html
+
+    out = table_html([{"name": "<b>", "p": 0.12345, "error": float("nan"), "note": None}])
+    assert "<td>&lt;b&gt;</td><td>0.123</td><td></td><td></td>" in out
+    assert "nan" not in out and "None" not in out

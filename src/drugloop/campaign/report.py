@@ -22,7 +22,6 @@ CSS = """
 .mol svg { width: 100%; height: auto; }
 .mol .cap { font-family: ui-monospace, Menlo, monospace; }
 section { margin: 22px 0; overflow-x: auto; }
-th { word-break: break-word; }
 h2 { border-bottom: 2px solid #1f6fd1; padding-bottom: 3px; }
 .skip { color: #8a5a00; }
 .kv td:first-child { color: #555; padding-right: 16px; }

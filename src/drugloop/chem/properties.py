@@ -127,7 +127,7 @@ DESIGN_ALERTS: dict[str, str] = {
     "medium ring (8-11 atoms)": "[r8,r9,r10,r11]",
     "fused 3- or 4-membered ring": "[R2;r3,r4]",
     "double bond in a 3- or 4-membered ring": "[r3,r4]=[r3,r4]",
-    "N- or O-halogen bond": "[#7,#8]-[Cl,Br,I]",
+    "N- or O-halogen bond": "[#7,#8]-[F,Cl,Br,I]",
     "peroxide": "[OX2]-[OX2]",
     "O-alkyl/aryl hydroxylamine": "[#6]-[OX2]-[NX3;!a]",
 }

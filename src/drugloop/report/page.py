@@ -54,12 +54,14 @@ def molecule_svg(smiles_or_mol: Any, width: int = 320, height: int = 240) -> str
 
 
 def table_html(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """A plain HTML table of dict rows; floats get 3 decimals."""
+    """A plain HTML table of dict rows; floats get 3 decimals; missing values (None, NaN) are left blank."""
     if not rows:
         return "<p>(none)</p>"
     cols = list(columns or rows[0].keys())
 
     def fmt(v: Any) -> str:
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
         return f"{v:.3f}" if isinstance(v, float) else html.escape(str(v))
 
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
