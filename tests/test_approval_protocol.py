@@ -7,7 +7,13 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from drugloop.approval.models import Platt, rf_fit_predict, tune_lgbm
+from drugloop.approval.models import (
+    Platt,
+    blend_fit_predict,
+    calibrated_rf_fit_predict,
+    rf_fit_predict,
+    tune_lgbm,
+)
 from drugloop.approval.protocol import (
     balanced_indices,
     grouped_split,
@@ -115,6 +121,19 @@ def test_rf_and_tuned_lgbm_learn_a_separable_signal() -> None:
     assert ((p > 0) & (p < 1)).all()
     assert score(y[300:], p)["auroc"] > 0.9
     assert model.contributions(x[300:301]).shape == (1, 5)  # 4 features + bias
+
+
+def test_oob_calibration_keeps_the_forest_ranking() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(600, 4))
+    y = (rng.random(600) < 1 / (1 + np.exp(-3 * x[:, 0]))).astype(int)
+    raw = rf_fit_predict(x[:400], y[:400], x[400:], seed=0, n_estimators=200)
+    cal = calibrated_rf_fit_predict(x[:400], y[:400], x[400:], seed=0, n_estimators=200)
+    # Platt is monotone and the forest is the same (same seed): identical ranking, so identical AUROC
+    assert score(y[400:], cal)["auroc"] == pytest.approx(score(y[400:], raw)["auroc"])
+    assert ((cal > 0) & (cal < 1)).all() and not np.allclose(cal, raw)
+    blend = blend_fit_predict(x[:400], y[:400], x[400:], seed=0)
+    assert ((blend > 0) & (blend < 1)).all() and score(y[400:], blend)["auroc"] > 0.8
 
 
 def test_platt_is_monotone_and_recovers_a_logistic_link() -> None:

@@ -184,8 +184,9 @@ def calibrated_rf_fit_predict(
 ) -> NDArray[np.floating]:
     """The paper's forest, Platt-calibrated on its own out-of-bag votes.
 
-    Why: forest votes are squeezed towards 0.5 (a poor Brier score); the out-of-bag votes are honest held-out
-    predictions of the training rows, so calibration needs no extra split and never sees the test part.
+    Why: forest votes are not probabilities; the out-of-bag votes are honest held-out predictions of the training
+    rows, so calibration needs no extra split and never sees the test part. On the approval protocol (repeats 0-5,
+    extended features) it moved the Brier score from 0.1755 to 0.1737; the ranking (AUROC) is unchanged.
     """
     from sklearn.ensemble import RandomForestClassifier
 
