@@ -37,7 +37,7 @@ def synthetic(seed: int = 0) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
     return cells, fps, (ci[tr], di[tr], y[tr]), (ci[va], di[va], y[va])
 
 
-def make_model(kind: str = "deep", seed: int = 0, ensemble: int = 1) -> tuple:
+def make_model(kind: str = "deep", seed: int = 0, ensemble: int = 1) -> tuple:  # one net keeps tests fast
     cells, fps, train, valid = synthetic(seed)
     if kind == "deep":
         model = DeepResponseModel(
@@ -106,6 +106,14 @@ def test_deep_ensemble_averages_members_and_round_trips(tmp_path: Path, deep_tra
     assert len(model.card["members"]) == 3
     again = load_model(model.save(tmp_path / "ens"))
     assert np.allclose(again.predict(cells, fps, valid[0], valid[1]), pred, atol=1e-5)
+    # a single net saved before ensembles existed (no "ensemble" in its card) still loads as one net
+    folder = single.save(tmp_path / "legacy")
+    card = json.loads((folder / "card.json").read_text())
+    card["params"].pop("ensemble", None)
+    (folder / "card.json").write_text(json.dumps(card))
+    legacy = load_model(folder)
+    assert len(legacy.nets) == 1
+    assert np.allclose(legacy.predict(cells, fps, valid[0], valid[1]), single.predict(cells, fps, valid[0], valid[1]))
     with pytest.raises(InputError, match="ensemble must be"):
         make_model("deep", ensemble=0)
 
