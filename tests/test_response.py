@@ -106,6 +106,8 @@ def test_deep_ensemble_averages_members_and_round_trips(tmp_path: Path, deep_tra
     assert len(model.card["members"]) == 3
     again = load_model(model.save(tmp_path / "ens"))
     assert np.allclose(again.predict(cells, fps, valid[0], valid[1]), pred, atol=1e-5)
+    table = predict_response(tmp_path / "ens", user_expression(), ["DrugA", "DrugB"])
+    assert (table["uncertainty"] > 0).all()
     # a single net saved before ensembles existed (no "ensemble" in its card) still loads as one net
     folder = single.save(tmp_path / "legacy")
     card = json.loads((folder / "card.json").read_text())
@@ -157,6 +159,7 @@ def test_predict_ranks_every_sample_and_drug(deep_dir: Path) -> None:
     assert per_drug["rank_in_drug"].tolist() == list(range(1, 7))
     assert out.attrs["coverage"]["fraction"] == 1.0
     assert out.attrs["filled_omics"] == ["mutation"]
+    assert out["uncertainty"].isna().all()  # one net: no spread to report
     # Entrez ids as column names work as well as symbols
     by_entrez = expr.rename(columns={s: str(e) for e, s in GENES})
     out2 = predict_response(deep_dir, by_entrez, ["DrugA", "DrugB"])

@@ -161,7 +161,9 @@ def predict_response(
     *,
     scale: str = "zscore",
 ) -> pd.DataFrame:
-    """Long table ``sample, drug, ln_ic50, rank_in_sample, rank_in_drug, error``; coverage in ``attrs``.
+    """Long table ``sample, drug, ln_ic50, uncertainty, rank_in_sample, rank_in_drug, error``; coverage in ``attrs``.
+
+    ``uncertainty`` is the standard deviation of an ensemble's members (NaN for a model without members).
 
     ``scale="zscore"`` standardises each gene across the given samples (the GDSC training expression is z-scored
     across cell lines, so absolute scales never transfer); use ``"none"`` for data already z-scored against a
@@ -211,18 +213,28 @@ def predict_response(
     records = []
     ci, di = np.meshgrid(np.arange(len(good)), ok_drugs, indexing="ij")
     pred = model.predict(cells, fps, ci.ravel(), di.ravel()) if len(good) and len(ok_drugs) else np.zeros(0)
-    for (c, d), p in zip(zip(ci.ravel(), di.ravel(), strict=True), pred, strict=True):
-        records.append({"sample": good[c], "drug": dtab["drug"].iat[d], "ln_ic50": float(p), "error": None})
+    spread_fn = getattr(model, "predict_spread", None)
+    spread = (
+        spread_fn(cells, fps, ci.ravel(), di.ravel())
+        if spread_fn is not None and len(model.nets) > 1 and len(pred)  # type: ignore[attr-defined]
+        else np.full(len(pred), np.nan)
+    )
+    for (c, d), p, u in zip(zip(ci.ravel(), di.ravel(), strict=True), pred, spread, strict=True):
+        records.append(
+            {"sample": good[c], "drug": dtab["drug"].iat[d], "ln_ic50": float(p), "uncertainty": float(u), "error": None}
+        )
     for s in expr.index:
         for d in range(len(dtab)):
             drug_err = dtab["error"].iat[d]
             err = row_errors.get(s) or (drug_err if isinstance(drug_err, str) else None)
             if err:
-                records.append({"sample": s, "drug": dtab["drug"].iat[d], "ln_ic50": np.nan, "error": err})
-    out = pd.DataFrame.from_records(records, columns=["sample", "drug", "ln_ic50", "error"])
+                records.append(
+                    {"sample": s, "drug": dtab["drug"].iat[d], "ln_ic50": np.nan, "uncertainty": np.nan, "error": err}
+                )
+    out = pd.DataFrame.from_records(records, columns=["sample", "drug", "ln_ic50", "uncertainty", "error"])
     out["rank_in_sample"] = out.groupby("sample")["ln_ic50"].rank(method="min").astype("Int64")
     out["rank_in_drug"] = out.groupby("drug")["ln_ic50"].rank(method="min").astype("Int64")
-    out = out[["sample", "drug", "ln_ic50", "rank_in_sample", "rank_in_drug", "error"]]
+    out = out[["sample", "drug", "ln_ic50", "uncertainty", "rank_in_sample", "rank_in_drug", "error"]]
     order = {s: i for i, s in enumerate(expr.index)}
     out = out.sort_values(
         ["sample", "rank_in_sample"],
