@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from drugloop.errors import InputError
 from drugloop.response.data import OMICS, ResponseData, check_omics, load_deepcdr_pairs, load_gdsc_data
@@ -26,16 +25,17 @@ from drugloop.response.model import (
     ResponseModel,
     drug_fingerprints,
 )
+from drugloop.utils.config import EngineConfig
 
 log = logging.getLogger(__name__)
 ResponseSplit = Literal["mixed", "cold_cell", "cold_drug"]
 SPLITS: tuple[str, ...] = ("mixed", "cold_cell", "cold_drug")
 
 
-class ResponseConfig(BaseModel):
+class ResponseConfig(EngineConfig):
     """What to train on, how to split, which model, where to write."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    toml_section: ClassVar[str] = "response"
 
     data: Literal["gdsc"] = "gdsc"
     split: ResponseSplit = "mixed"
@@ -63,31 +63,6 @@ class ResponseConfig(BaseModel):
             return check_omics(v)
         except InputError as exc:
             raise ValueError(str(exc)) from None
-
-    @classmethod
-    def from_toml(cls, path: str | Path) -> ResponseConfig:
-        """Fields at top level or under a ``[response]`` table."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"config file not found: {path}")
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not valid TOML ({exc})") from None
-        return cls.from_dict(raw.get("response", raw), source=str(path))
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any], source: str = "config") -> ResponseConfig:
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:
-            msg = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
-            raise InputError(f"{source}: {msg}") from None
-
-    def override(self, **changes: Any) -> ResponseConfig:
-        values = self.model_dump()
-        values.update({k: v for k, v in changes.items() if v is not None})
-        return type(self).from_dict(values, source="options")
 
 
 def split_gdsc(
