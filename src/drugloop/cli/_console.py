@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from rich.console import Console
 from rich.logging import RichHandler
+
+from drugloop.errors import InputError
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -49,3 +52,17 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise  # unreachable; keeps type checkers honest
 
     return wrapper
+
+
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs; values read as JSON where they parse (numbers, true/false, lists), else strings."""
+    params: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param expects key=value, got {item!r}")
+        try:
+            params[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key.strip()] = value
+    return params

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,26 +20,12 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from drugloop.cli._console import console, err_console, user_errors
+from drugloop.cli._console import console, err_console, parse_params, user_errors
 from drugloop.errors import InputError
 
 app = typer.Typer(help="Compound-protein binding: train, predict, evaluate.", no_args_is_help=True)
 
 _PRED_COLUMNS = ["prediction", "uncertainty", "error"]
-
-
-def _parse_params(items: list[str] | None) -> dict[str, Any]:
-    """``key=value`` pairs; values read as JSON where they parse (numbers, true/false, lists), else strings."""
-    params: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--param expects key=value, got {item!r}")
-        try:
-            params[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key.strip()] = value
-    return params
 
 
 @contextmanager
@@ -96,7 +81,7 @@ def train(
     from drugloop.binding import train as run_train
 
     base = BindingConfig.from_toml(config) if config else BindingConfig()
-    params = {**base.model_params, **_parse_params(param)} if param else None
+    params = {**base.model_params, **parse_params(param)} if param else None
     cfg = base.override(data=data, fasta=fasta, model=model, split=split, seed=seed, ensemble=ensemble,
                         device=device, out=out, model_params=params)
     with _progress() as update:

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
 
-from drugloop.cli._console import console, err_console, setup_logging, user_errors
-from drugloop.errors import InputError
+from drugloop.cli._console import console, err_console, parse_params, setup_logging, user_errors
 
 app = typer.Typer(
     help="Anti-cancer drug response from transcriptomes, with network biomarkers.", no_args_is_help=True
 )
-
-
-def _parse_params(items: list[str] | None) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"--param expects key=value, got {item!r}")
-        try:
-            params[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            params[key.strip()] = value
-    return params
 
 
 @app.command()
@@ -64,7 +48,7 @@ def train(
         seed=seed,
         device=device,
         threads=threads,
-        model_params=_parse_params(param) or None,
+        model_params=parse_params(param) or None,
     )
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
