@@ -98,7 +98,8 @@ def run_one(name: str, model_name: str, seed: int, device: str, params: dict) ->
 def aggregate() -> list[Path]:
     from drugloop.evaluate.results import write_result
 
-    runs = [json.loads(p.read_text()) for p in sorted(RUNS.glob("*.json"))]
+    # only this script's runs ("<benchmark>__<model>__seed<k>.json"); binding_regions.py keeps its runs here too
+    runs = [json.loads(p.read_text()) for p in sorted(RUNS.glob("*__*__seed*.json"))]
     written = []
     for name, (data, split) in BENCHMARKS.items():
         mine = [r for r in runs if r["benchmark"] == name]
