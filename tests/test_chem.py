@@ -103,6 +103,13 @@ def test_tautomer_option_canonicalises_tautomers() -> None:
     assert plain[0].smiles != plain[1].smiles  # off by default
 
 
+def test_non_ascii_is_an_error_not_a_silent_truncation() -> None:
+    # RDKit alone reads "CCé" as ethane; and it once failed to decode its own log on a long non-ASCII input
+    for text, pos in [("CCé", 2), ("0000" + "\x80" * 7 + "\U00010000" * 6, 4)]:
+        p = parse_smiles([text])[0]
+        assert p.mol is None and p.error is not None and "non-ASCII character" in p.error and f"position {pos}" in p.error
+
+
 def test_parse_one_raises_input_error_with_reason() -> None:
     assert Chem.MolToSmiles(parse_one("OCC")) == "CCO"
     with pytest.raises(InputError, match="unclosed ring"):
@@ -145,6 +152,7 @@ SMILES_CHARS = "CNOSPFIBrcnos()[]=#@+-123456789%/\\.H* \t"
     )
 )
 def test_parse_never_raises_and_keeps_length_and_order(values: list[str | None]) -> None:
+    # hypothesis once found a long non-UTF-8-safe input that RDKit's log cut mid-character: now a clear reason
     parsed = parse_smiles(values)
     assert len(parsed) == len(values)
     for i, (p, value) in enumerate(zip(parsed, values, strict=True)):

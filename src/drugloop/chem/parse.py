@@ -94,7 +94,11 @@ def _parse_failure_reason(text: str) -> str:
         return "cannot parse SMILES"
     with capture() as log:
         Chem.MolFromSmiles(text, sanitize=False)
-    lines = [_TIMESTAMP.sub("", line).strip() for line in log.messages.splitlines()]
+    try:
+        messages = log.messages
+    except UnicodeDecodeError:  # RDKit truncates long inputs in its log, possibly inside a character
+        return "cannot parse SMILES"
+    lines = [_TIMESTAMP.sub("", line).strip() for line in messages.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         return "cannot parse SMILES"
@@ -132,6 +136,10 @@ def _parse_row(index: int, value: Any, standardizer: _Standardizer | None) -> Pa
     if _WHITESPACE.search(text):
         # RDKit would silently read only the part before the space ("C C" -> methane)
         return fail("whitespace inside SMILES (a name or a second column?)")
+    if not text.isascii():
+        # SMILES is ASCII; RDKit would silently stop at the first other character ("CCé" -> ethane)
+        bad = next(i for i, ch in enumerate(text) if not ch.isascii())
+        return fail(f"non-ASCII character {text[bad]!r} at position {bad}")
     mol = Chem.MolFromSmiles(text, sanitize=False)
     if mol is None:
         return fail(_parse_failure_reason(text))
