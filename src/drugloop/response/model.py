@@ -146,13 +146,9 @@ class ResponseModel(ABC):
     def _load_weights(self, folder: Path) -> None: ...
 
     def save(self, folder: str | Path) -> Path:
-        from drugloop.utils.io import atomic_write_json
+        from drugloop.utils.io import save_model_folder
 
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        self._save_weights(folder)
-        atomic_write_json(folder / CARD, self.card)
-        return folder
+        return save_model_folder(folder, self._save_weights, self.card)
 
 
 def load_model(folder: str | Path) -> ResponseModel:

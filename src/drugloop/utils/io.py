@@ -16,7 +16,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +118,20 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any, indent: int = 2) -
     """Serialise ``obj`` (via :func:`to_jsonable`) as strict, indented JSON, atomically."""
     text = json.dumps(to_jsonable(obj), indent=indent, allow_nan=False, ensure_ascii=False) + "\n"
     return atomic_write_text(path, text)
+
+
+MODEL_CARD = "card.json"
+
+
+def save_model_folder(
+    folder: str | os.PathLike[str], save_weights: Callable[[Path], None], card: dict[str, Any]
+) -> Path:
+    """The model-folder layout every engine shares: weights written by ``save_weights``, then ``card.json``.
+
+    The card goes last, so a folder with a card always has complete weights beside it (strict JSON: NaN → null).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_weights(folder)
+    atomic_write_json(folder / MODEL_CARD, card)
+    return folder
