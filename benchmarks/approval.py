@@ -226,7 +226,9 @@ def best(repeats: int, jobs: int, chunk: int, model: str = "blend") -> None:
     )
     from drugloop.evaluate.results import write_result
 
-    fit_predict = {"blend": blend_fit_predict, "lgbm": lgbm_fit_predict, "rf": calibrated_rf_fit_predict}[model]
+    fit_predict = {"blend": blend_fit_predict, "lgbm": lgbm_fit_predict, "rf": calibrated_rf_fit_predict}[
+        model
+    ]
     name = "best" if model == "blend" else f"best_{model}"
     png = OUT / ("reliability.png" if model == "blend" else f"reliability_{model}.png")
     df, X, y, names = _data()

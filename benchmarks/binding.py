@@ -83,15 +83,31 @@ def run_one(name: str, model_name: str, seed: int, device: str, params: dict) ->
     y, p = test["label"].to_numpy(float), pred["prediction"].to_numpy(float)
     metrics = regression_metrics(y, p) if task == "regression" else classification_metrics(y, p)
     record = {
-        "benchmark": name, "data": data, "split": split, "model": model_name, "seed": seed, "params": params,
-        "n_train": len(train), "n_val": len(val), "n_test": len(test), "metrics": metrics,
-        "train_seconds": train_seconds, "wall_seconds": time.perf_counter() - started,
-        "best_epochs": model.card.get("best_epochs"), "hardware": hardware_info(),
+        "benchmark": name,
+        "data": data,
+        "split": split,
+        "model": model_name,
+        "seed": seed,
+        "params": params,
+        "n_train": len(train),
+        "n_val": len(val),
+        "n_test": len(test),
+        "metrics": metrics,
+        "train_seconds": train_seconds,
+        "wall_seconds": time.perf_counter() - started,
+        "best_epochs": model.card.get("best_epochs"),
+        "hardware": hardware_info(),
     }
     out = RUNS / f"{name}__{model_name}__seed{seed}.json"
     atomic_write_json(out, record)
-    log.info("%s %s seed %d: %s (%.0f s)", name, model_name, seed,
-             {k: round(v, 4) for k, v in metrics.items()}, record["wall_seconds"])
+    log.info(
+        "%s %s seed %d: %s (%.0f s)",
+        name,
+        model_name,
+        seed,
+        {k: round(v, 4) for k, v in metrics.items()},
+        record["wall_seconds"],
+    )
     return out
 
 
@@ -113,15 +129,39 @@ def aggregate() -> list[Path]:
                 metrics.setdefault(f"{r['model']}.{k}", []).append(v)
         extra = {
             "protocol": __doc__.split("Protocol.")[1].strip(),
-            "runs": [{k: r[k] for k in ("model", "seed", "n_train", "n_val", "n_test", "train_seconds",
-                                        "wall_seconds", "best_epochs", "params")} | {"hardware": r["hardware"]}
-                     for r in mine],
+            "runs": [
+                {
+                    k: r[k]
+                    for k in (
+                        "model",
+                        "seed",
+                        "n_train",
+                        "n_val",
+                        "n_test",
+                        "train_seconds",
+                        "wall_seconds",
+                        "best_epochs",
+                        "params",
+                    )
+                }
+                | {"hardware": r["hardware"]}
+                for r in mine
+            ],
         }
-        written.append(write_result(
-            "binding", name, dataset=data, split=split, model={m: _describe(m) for m in models},
-            metrics=metrics, seeds=seeds, wall_seconds=sum(r["wall_seconds"] for r in mine),
-            command="python benchmarks/binding.py all && python benchmarks/binding.py aggregate", extra=extra,
-        ))
+        written.append(
+            write_result(
+                "binding",
+                name,
+                dataset=data,
+                split=split,
+                model={m: _describe(m) for m in models},
+                metrics=metrics,
+                seeds=seeds,
+                wall_seconds=sum(r["wall_seconds"] for r in mine),
+                command="python benchmarks/binding.py all && python benchmarks/binding.py aggregate",
+                extra=extra,
+            )
+        )
     return written
 
 
@@ -163,10 +203,21 @@ def throughput(device: str, threads: int, n_pairs: int, epochs: int, max_steps: 
     out = RESULTS / "binding" / "throughput.json"
     kind = "gpu" if device.startswith("cuda") else "cpu"
     merged = json.loads(out.read_text()) if out.exists() else {}
-    record = {"device": device, "threads": threads, "pairs": n_pairs, "predict_seconds": seconds,
-              "pairs_per_second": n_pairs / seconds, "train_epochs": epochs, "train_max_steps": max_steps, "train_seconds": train_seconds,
-              "train_pairs": len(train), "hardware": hw, "includes": "featurisation + model, end to end",
-              "load_average_1min_after": os.getloadavg()[0], "commit": git_commit(ROOT)}
+    record = {
+        "device": device,
+        "threads": threads,
+        "pairs": n_pairs,
+        "predict_seconds": seconds,
+        "pairs_per_second": n_pairs / seconds,
+        "train_epochs": epochs,
+        "train_max_steps": max_steps,
+        "train_seconds": train_seconds,
+        "train_pairs": len(train),
+        "hardware": hw,
+        "includes": "featurisation + model, end to end",
+        "load_average_1min_after": os.getloadavg()[0],
+        "commit": git_commit(ROOT),
+    }
     merged[kind] = record
     atomic_write_json(out, merged)
     log.info("throughput on %s: %.0f pairs/s", device, n_pairs / seconds)
@@ -174,7 +225,9 @@ def throughput(device: str, threads: int, n_pairs: int, epochs: int, max_steps: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     one = sub.add_parser("run")
     one.add_argument("--benchmark", required=True, choices=list(BENCHMARKS))
@@ -188,7 +241,9 @@ def main() -> None:
     many.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     many.add_argument("--jobs", type=int, default=1)
     many.add_argument("--device", default="auto")
-    many.add_argument("--params", default="{}", help="JSON: {model: {param: value}} or {benchmark: {model: ...}}")
+    many.add_argument(
+        "--params", default="{}", help="JSON: {model: {param: value}} or {benchmark: {model: ...}}"
+    )
     many.add_argument("--skip-done", action="store_true")
     sub.add_parser("aggregate")
     tp = sub.add_parser("throughput")
@@ -215,8 +270,23 @@ def main() -> None:
             if args.skip_done and (RUNS / f"{name}__{model}__seed{seed}.json").exists():
                 continue
             p = params.get(name, params).get(model, {})
-            jobs.append([sys.executable, __file__, "run", "--benchmark", name, "--model", model, "--seed", str(seed),
-                         "--device", args.device, "--params", json.dumps(p)])
+            jobs.append(
+                [
+                    sys.executable,
+                    __file__,
+                    "run",
+                    "--benchmark",
+                    name,
+                    "--model",
+                    model,
+                    "--seed",
+                    str(seed),
+                    "--device",
+                    args.device,
+                    "--params",
+                    json.dumps(p),
+                ]
+            )
         log.info("%d runs, %d at a time", len(jobs), args.jobs)
 
         def go(cmd: list[str]) -> int:

@@ -50,7 +50,10 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
     data = prepare(CACHE, with_low_identity=False)
     log.info("data: %s", {k: v for k, v in data.report.items() if k != "test_sequences"})
     if limit:  # smoke runs only: a few proteins of each set
-        data.train, data.valid = data.train[:limit] + data.train[-limit:], data.valid[:limit] + data.valid[-limit:]
+        data.train, data.valid = (
+            data.train[:limit] + data.train[-limit:],
+            data.valid[:limit] + data.valid[-limit:],
+        )
         data.valid_hots = data.valid_hots.head(limit)
         data.valid_bp = data.valid_bp[:limit]
         data.test_hots = data.test_hots.head(limit)
@@ -63,8 +66,13 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
     model.binding_threshold = select_binding_threshold(model, data.valid_bp)
     valid_hots, _ = score_hots(model, data.valid_hots, decoder)
     valid_res = score_residues(model, data.valid_bp, model.binding_threshold)
-    model.card.update({"trained_on": data.report, "validation": {"hots": valid_hots, "bindpredict_fold5": valid_res},
-                       "decoder_table": table})
+    model.card.update(
+        {
+            "trained_on": data.report,
+            "validation": {"hots": valid_hots, "bindpredict_fold5": valid_res},
+            "decoder_table": table,
+        }
+    )
 
     # --- test sets: scored once, after every choice above
     add_low_identity(data, CACHE)
@@ -87,8 +95,11 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
         "validation": {"hots": valid_hots, "bindpredict_fold5": valid_res},
         "test": {
             "hots_test1": hots_all,
-            "hots_test1_below_40pct": {**hots_low, "n_complexes": len(low_df),
-                                       "n_proteins": int(low_df["sequence"].nunique())},
+            "hots_test1_below_40pct": {
+                **hots_low,
+                "n_complexes": len(low_df),
+                "n_proteins": int(low_df["sequence"].nunique()),
+            },
             "bindpredict_test300": res_test,
             "bindpredict_test300_below_40pct": {**res_low, "n_proteins": len(low_bp)},
             "bindpredict_indep46": res_indep,
@@ -102,7 +113,9 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
     model.save(CACHE / f"model_seed{seed}")
     if ship:
         model.save(WEIGHTS)
-    log.info("seed %d done in %.0f s: %s", seed, record["wall_seconds"], json.dumps(record["test"]["hots_test1"]))
+    log.info(
+        "seed %d done in %.0f s: %s", seed, record["wall_seconds"], json.dumps(record["test"]["hots_test1"])
+    )
     return out
 
 
@@ -115,12 +128,17 @@ def aggregate() -> None:
     recs = [json.loads(p.read_text()) for p in runs]
     seeds = [r["seed"] for r in recs]
     wall = sum(r["wall_seconds"] for r in recs)
-    split = {"train": "bindPredict folds 1-4 + HoTS Validation_HoTS", "validation":
-             "bindPredict fold 5 + HoTS BR_validation_dataset", "identity_filter":
-             ">=90% identity to any test protein removed (Biopython local alignment, identities/shorter length)",
-             "low_identity_subset": "test proteins with <40% identity to every training/validation protein"}
-    model = {"name": "region-cnn", "decoders": [r["decoder"] for r in recs],
-             "binding_thresholds": [r["binding_threshold"] for r in recs]}
+    split = {
+        "train": "bindPredict folds 1-4 + HoTS Validation_HoTS",
+        "validation": "bindPredict fold 5 + HoTS BR_validation_dataset",
+        "identity_filter": ">=90% identity to any test protein removed (Biopython local alignment, identities/shorter length)",
+        "low_identity_subset": "test proteins with <40% identity to every training/validation protein",
+    }
+    model = {
+        "name": "region-cnn",
+        "decoders": [r["decoder"] for r in recs],
+        "binding_thresholds": [r["binding_threshold"] for r in recs],
+    }
 
     def col(path: list[str], key: str) -> list[float]:
         vals = []
@@ -146,17 +164,33 @@ def aggregate() -> None:
     }
     first = recs[0]["test"]
     write_result(
-        "binding", "regions_hots_test1",
-        dataset={"name": "HoTS BR_test_dataset_1", "complexes": 224, "proteins": 82, "licence": "non-commercial",
-                 "below_40pct": {k: first["hots_test1_below_40pct"][k] for k in ("n_complexes", "n_proteins")}},
-        split=split, model=model, metrics=metrics, seeds=seeds, wall_seconds=wall,
-        extra={"goals": {"ap@0.5": 0.70, "top_n@0.5": 0.70},
-               "peer": {"HoTS released model, region AP": 0.649, "HoTS top-n COACH": 0.663, "HoTS top-n HOLO4K": 0.614,
-                        "source": "Lee & Nam 2022, J Cheminform 14:5"},
-               "data": recs[0]["data"],
-               "protocol": "AP pooled over complexes, greedy one-to-one matching at IoU>=0.5, all-point interpolation;"
-                           " predictions outside [PDB_start, PDB_end] dropped as in HoTS' AP_calculator, which also"
-                           " has special rules for very short/long regions that we do not apply"},
+        "binding",
+        "regions_hots_test1",
+        dataset={
+            "name": "HoTS BR_test_dataset_1",
+            "complexes": 224,
+            "proteins": 82,
+            "licence": "non-commercial",
+            "below_40pct": {k: first["hots_test1_below_40pct"][k] for k in ("n_complexes", "n_proteins")},
+        },
+        split=split,
+        model=model,
+        metrics=metrics,
+        seeds=seeds,
+        wall_seconds=wall,
+        extra={
+            "goals": {"ap@0.5": 0.70, "top_n@0.5": 0.70},
+            "peer": {
+                "HoTS released model, region AP": 0.649,
+                "HoTS top-n COACH": 0.663,
+                "HoTS top-n HOLO4K": 0.614,
+                "source": "Lee & Nam 2022, J Cheminform 14:5",
+            },
+            "data": recs[0]["data"],
+            "protocol": "AP pooled over complexes, greedy one-to-one matching at IoU>=0.5, all-point interpolation;"
+            " predictions outside [PDB_start, PDB_end] dropped as in HoTS' AP_calculator, which also"
+            " has special rules for very short/long regions that we do not apply",
+        },
     )
     res: dict[str, list[float]] = {}
     for name in ("bindpredict_test300", "bindpredict_indep46", "bindpredict_test300_below_40pct"):
@@ -165,23 +199,35 @@ def aggregate() -> None:
     for key in ("auroc", "mcc", "f1"):
         res[f"validation_fold5.{key}"] = col(["validation", "bindpredict_fold5"], key)
     write_result(
-        "binding", "residues_bindpredict",
-        dataset={"name": "bindPredict (bindEmbed21) small-molecule binding residues", "test": "TestSet300",
-                 "independent": "TestSetNew46",
-                 "below_40pct_proteins": recs[0]["test"]["bindpredict_test300_below_40pct"]["n_proteins"]},
-        split=split, model=model, metrics=res, seeds=seeds, wall_seconds=wall,
-        extra={"label": "small-molecule binding residues (BioLiP, bindEmbed21 'small' class)",
-               "threshold": "per seed, the MCC-optimal threshold on validation fold 5",
-               "note": "pooled over all residues of all proteins; sequence-only input (no language-model "
-                       "embeddings or alignments), so not directly comparable with bindEmbed21",
-               "data": recs[0]["data"]},
+        "binding",
+        "residues_bindpredict",
+        dataset={
+            "name": "bindPredict (bindEmbed21) small-molecule binding residues",
+            "test": "TestSet300",
+            "independent": "TestSetNew46",
+            "below_40pct_proteins": recs[0]["test"]["bindpredict_test300_below_40pct"]["n_proteins"],
+        },
+        split=split,
+        model=model,
+        metrics=res,
+        seeds=seeds,
+        wall_seconds=wall,
+        extra={
+            "label": "small-molecule binding residues (BioLiP, bindEmbed21 'small' class)",
+            "threshold": "per seed, the MCC-optimal threshold on validation fold 5",
+            "note": "pooled over all residues of all proteins; sequence-only input (no language-model "
+            "embeddings or alignments), so not directly comparable with bindEmbed21",
+            "data": recs[0]["data"],
+        },
     )
     print("wrote regions_hots_test1.json and residues_bindpredict.json")
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
     r.add_argument("--seed", type=int, default=0)

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     pmo.add_argument("--aggregate", action="store_true", help="only write pmo20.json from the stored runs")
     dmta = sub.add_parser("dmta")
     dmta.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
-    dmta.add_argument("--methods", nargs="*", default=["loop", "greedy", "random"])
+    dmta.add_argument("--methods", nargs="*", default=["loop", "loop_transfer", "greedy", "random"])
     dmta.add_argument("--reverse", action="store_true", help="walk the targets from the other end")
     dmta.add_argument(
         "--aggregate", action="store_true", help="only write dmta_kiba.json from the stored runs"

@@ -15,8 +15,18 @@ from drugloop.cli.main import app
 from molecules import DRUG_LIKE_SMILES
 
 SMILES = DRUG_LIKE_SMILES[:8]
-FAST = ["-p", "n_estimators=60", "-p", "learning_rate=0.2", "-p", "num_leaves=15", "-p", "min_child_samples=3",
-        "-p", "n_jobs=1"]
+FAST = [
+    "-p",
+    "n_estimators=60",
+    "-p",
+    "learning_rate=0.2",
+    "-p",
+    "num_leaves=15",
+    "-p",
+    "min_child_samples=3",
+    "-p",
+    "n_jobs=1",
+]
 runner = CliRunner()
 
 
@@ -25,9 +35,15 @@ def _pairs(n_targets: int = 8) -> pd.DataFrame:
     letters = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
     seqs = ["".join(rng.choice(letters, size=int(rng.integers(60, 140)))) for _ in range(n_targets)]
     rows = [
-        {"compound": f"c{i}", "smiles": s, "target_id": f"t{j}", "sequence": q,
-         "label": 5.0 + (i % 4) * 0.8 + (j % 3) * 0.5 + rng.normal(0, 0.05)}
-        for i, s in enumerate(SMILES) for j, q in enumerate(seqs)
+        {
+            "compound": f"c{i}",
+            "smiles": s,
+            "target_id": f"t{j}",
+            "sequence": q,
+            "label": 5.0 + (i % 4) * 0.8 + (j % 3) * 0.5 + rng.normal(0, 0.05),
+        }
+        for i, s in enumerate(SMILES)
+        for j, q in enumerate(seqs)
     ]
     return pd.DataFrame(rows)
 
@@ -38,8 +54,26 @@ def trained(tmp_path_factory):
     table = folder / "train.csv"
     _pairs().to_csv(table, index=False)
     run = folder / "run"
-    result = runner.invoke(app, ["binding", "train", "--data", str(table), "--model", "lgbm", "--split", "random",
-                                 "--seed", "2", "--ensemble", "2", "--out", str(run), *FAST])
+    result = runner.invoke(
+        app,
+        [
+            "binding",
+            "train",
+            "--data",
+            str(table),
+            "--model",
+            "lgbm",
+            "--split",
+            "random",
+            "--seed",
+            "2",
+            "--ensemble",
+            "2",
+            "--out",
+            str(run),
+            *FAST,
+        ],
+    )
     assert result.exit_code == 0, result.output
     return folder, run, result.output
 
@@ -59,7 +93,9 @@ def test_predict_file_with_a_bad_smiles(trained):
     src = folder / "query.csv"
     pairs.to_csv(src, index=False)
     out = folder / "pred.csv"
-    result = runner.invoke(app, ["binding", "predict", "--model", str(run), "--pairs", str(src), "--out", str(out)])
+    result = runner.invoke(
+        app, ["binding", "predict", "--model", str(run), "--pairs", str(src), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "5 predicted, 1 rows with errors" in result.output
     pred = pd.read_csv(out)
@@ -77,34 +113,90 @@ def test_predict_smiles_against_fasta_and_raw_sequence(trained):
     fasta = folder / "targets.fasta"
     fasta.write_text(f">kinA some kinase\n{seqs[0][:50]}\n{seqs[0][50:]}\n>kinB\n{seqs[1]}\n")
     out = folder / "pred.parquet"
-    result = runner.invoke(app, ["binding", "predict", "--model", str(run / "model"), "--smiles", SMILES[0],
-                                 "--smiles", SMILES[1], "--target", str(fasta), "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "binding",
+            "predict",
+            "--model",
+            str(run / "model"),
+            "--smiles",
+            SMILES[0],
+            "--smiles",
+            SMILES[1],
+            "--target",
+            str(fasta),
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     pred = pd.read_parquet(out)
     assert len(pred) == 4 and pred["target_id"].tolist() == ["kinA", "kinB", "kinA", "kinB"]
     assert pred["error"].isna().all()
     raw = folder / "raw.csv"
-    result = runner.invoke(app, ["binding", "predict", "--model", str(run), "--smiles", SMILES[0],
-                                 "--target", "MKVBZ1", "--out", str(raw)])
+    result = runner.invoke(
+        app,
+        [
+            "binding",
+            "predict",
+            "--model",
+            str(run),
+            "--smiles",
+            SMILES[0],
+            "--target",
+            "MKVBZ1",
+            "--out",
+            str(raw),
+        ],
+    )
     assert result.exit_code == 0 and "0 predicted, 1 rows with errors" in result.output
 
 
 def test_evaluate_prints_metrics(trained):
     folder, run, _ = trained
     out = folder / "eval.json"
-    result = runner.invoke(app, ["binding", "evaluate", "--model", str(run), "--data", str(folder / "train.csv"),
-                                 "--split", "random", "--seed", "2", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "binding",
+            "evaluate",
+            "--model",
+            str(run),
+            "--data",
+            str(folder / "train.csv"),
+            "--split",
+            "random",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     record = json.loads(out.read_text())
     metrics = json.loads((run / "metrics.json").read_text())
-    assert record["metrics"]["ci"] == pytest.approx(metrics["test"]["ci"])  # same split + seed, same test part
+    assert record["metrics"]["ci"] == pytest.approx(
+        metrics["test"]["ci"]
+    )  # same split + seed, same test part
 
 
 @pytest.mark.parametrize(
     "args",
     [
         ["binding", "train", "--data", "missing.csv", "--out", "x"],
-        ["binding", "predict", "--model", "no_such_model", "--smiles", "CCO", "--target", "MKV", "--out", "p.csv"],
+        [
+            "binding",
+            "predict",
+            "--model",
+            "no_such_model",
+            "--smiles",
+            "CCO",
+            "--target",
+            "MKV",
+            "--out",
+            "p.csv",
+        ],
         ["binding", "train", "--data", "davis", "--split", "sideways"],
     ],
 )
@@ -117,9 +209,22 @@ def test_user_mistakes_exit_2_with_one_line(args, tmp_path):
 
 def test_console_script_missing_file_is_one_line(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-c", "from drugloop.cli.main import main; main()", "binding", "predict",
-         "--model", str(tmp_path), "--pairs", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv")],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "from drugloop.cli.main import main; main()",
+            "binding",
+            "predict",
+            "--model",
+            str(tmp_path),
+            "--pairs",
+            str(tmp_path / "missing.csv"),
+            "--out",
+            str(tmp_path / "o.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0

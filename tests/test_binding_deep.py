@@ -27,8 +27,17 @@ def _synthetic(n_targets: int = 4, seed: int = 0) -> pd.DataFrame:
 
 def test_loss_falls_and_predictions_roundtrip(tmp_path):
     df = _synthetic()
-    model = DeepBindingModel(seed=0, device="cpu", epochs=12, batch_size=8, hidden=32, gnn_layers=2, heads=2,
-                             ecfp_bits=256, lr=3e-3)
+    model = DeepBindingModel(
+        seed=0,
+        device="cpu",
+        epochs=12,
+        batch_size=8,
+        hidden=32,
+        gnn_layers=2,
+        heads=2,
+        ecfp_bits=256,
+        lr=3e-3,
+    )
     model.fit(df)
     losses = [r["train_loss"] for r in model.history[0]]
     assert losses[-1] < 0.5 * losses[0]
@@ -42,13 +51,24 @@ def test_loss_falls_and_predictions_roundtrip(tmp_path):
 
 def test_ensemble_uncertainty_and_bad_rows():
     df = _synthetic(n_targets=2)
-    model = DeepBindingModel(seed=1, ensemble=2, device="cpu", epochs=2, batch_size=8, hidden=32, gnn_layers=1,
-                             heads=2, ecfp_bits=128)
+    model = DeepBindingModel(
+        seed=1,
+        ensemble=2,
+        device="cpu",
+        epochs=2,
+        batch_size=8,
+        hidden=32,
+        gnn_layers=1,
+        heads=2,
+        ecfp_bits=128,
+    )
     model.fit(df)
-    bad = pd.DataFrame({
-        "smiles": [SMILES[0], "not a smiles", "", SMILES[1]],
-        "sequence": [df["sequence"][0], df["sequence"][0], df["sequence"][0], "MKV1Z"],
-    })
+    bad = pd.DataFrame(
+        {
+            "smiles": [SMILES[0], "not a smiles", "", SMILES[1]],
+            "sequence": [df["sequence"][0], df["sequence"][0], df["sequence"][0], "MKV1Z"],
+        }
+    )
     out = model.predict(bad)
     assert np.isfinite(out.loc[0, "prediction"]) and out.loc[0, "uncertainty"] > 0
     assert out.loc[1:, "prediction"].isna().all()
@@ -59,8 +79,9 @@ def test_residue_attention_covers_sequence_and_long_sequences_truncate(caplog):
     df = _synthetic(n_targets=2)
     long_seq = "M" + "ACDEFGHIKL" * 20
     df.loc[0, "sequence"] = long_seq
-    model = DeepBindingModel(device="cpu", epochs=1, batch_size=16, hidden=32, gnn_layers=1, heads=2, ecfp_bits=128,
-                             max_len=100)
+    model = DeepBindingModel(
+        device="cpu", epochs=1, batch_size=16, hidden=32, gnn_layers=1, heads=2, ecfp_bits=128, max_len=100
+    )
     with caplog.at_level("WARNING"):
         model.fit(df)
     assert any("truncated" in r.message for r in caplog.records)
@@ -79,9 +100,13 @@ def test_bad_parameters_and_task_mismatch(tmp_path):
 
 def test_card_guards_featurizer_version(tmp_path):
     df = _synthetic(n_targets=1)
-    model = DeepBindingModel(device="cpu", epochs=1, batch_size=8, hidden=32, gnn_layers=1, heads=2, ecfp_bits=64)
+    model = DeepBindingModel(
+        device="cpu", epochs=1, batch_size=8, hidden=32, gnn_layers=1, heads=2, ecfp_bits=64
+    )
     model.fit(df).save(tmp_path / "m")
-    card = (tmp_path / "m" / "card.json").read_text().replace(DeepBindingModel.featurizer_version, "deep-old/0")
+    card = (
+        (tmp_path / "m" / "card.json").read_text().replace(DeepBindingModel.featurizer_version, "deep-old/0")
+    )
     (tmp_path / "m" / "card.json").write_text(card)
     with pytest.raises(ModelError, match="featurizer version"):
         load_model(tmp_path / "m")

@@ -16,8 +16,14 @@ from drugloop.errors import InputError, ModelError
 from molecules import DRUG_LIKE_SMILES
 
 SMILES = DRUG_LIKE_SMILES[:10]
-FAST = {"n_estimators": 80, "learning_rate": 0.2, "num_leaves": 15, "min_child_samples": 3, "early_stopping_rounds": 20,
-        "n_jobs": 1}  # tiny data: one thread avoids OpenMP overhead and contention on a busy machine
+FAST = {
+    "n_estimators": 80,
+    "learning_rate": 0.2,
+    "num_leaves": 15,
+    "min_child_samples": 3,
+    "early_stopping_rounds": 20,
+    "n_jobs": 1,
+}  # tiny data: one thread avoids OpenMP overhead and contention on a busy machine
 
 
 def _sequences(n: int, seed: int = 0) -> list[str]:
@@ -231,9 +237,16 @@ def test_train_writes_run_folder_deterministically(tmp_path):
 
 def test_config_from_toml_and_overrides(tmp_path):
     path = tmp_path / "c.toml"
-    path.write_text('[binding]\ndata = "kiba"\nsplit = "cold_drug"\nensemble = 3\n[binding.model_params]\nnum_leaves = 7\n')
+    path.write_text(
+        '[binding]\ndata = "kiba"\nsplit = "cold_drug"\nensemble = 3\n[binding.model_params]\nnum_leaves = 7\n'
+    )
     cfg = BindingConfig.from_toml(path)
-    assert (cfg.data, cfg.split, cfg.ensemble, cfg.model_params) == ("kiba", "cold_drug", 3, {"num_leaves": 7})
+    assert (cfg.data, cfg.split, cfg.ensemble, cfg.model_params) == (
+        "kiba",
+        "cold_drug",
+        3,
+        {"num_leaves": 7},
+    )
     assert cfg.override(seed=4, split=None).seed == 4 and cfg.override(seed=4).split == "cold_drug"
     with pytest.raises(InputError, match="split"):
         cfg.override(split="sideways")

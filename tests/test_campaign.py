@@ -69,12 +69,27 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
     assert steps["cell_lines"]["status"] == "done", steps["cell_lines"]
     cells = pd.read_parquet(campaign / "cell_line_sensitivity.parquet")
     assert list(cells.columns) == [
-        "compound", "kind", "design_rank", "smiles", "depmap_id", "cell_line", "tissue", "cancer_type",
-        "predicted_ln_ic50", "relative_ln_ic50", "rank", "measured_ln_ic50", "held_out",
-        "nearest_gdsc_drug", "nearest_gdsc_similarity"]
+        "compound",
+        "kind",
+        "design_rank",
+        "smiles",
+        "depmap_id",
+        "cell_line",
+        "tissue",
+        "cancer_type",
+        "predicted_ln_ic50",
+        "relative_ln_ic50",
+        "rank",
+        "measured_ln_ic50",
+        "held_out",
+        "nearest_gdsc_drug",
+        "nearest_gdsc_similarity",
+    ]
     per = cells.groupby("compound", sort=False)
     assert list(per.size().unique()) == [580]
-    assert list(cells.loc[cells["kind"] == "design", "compound"].unique()) == [f"design_{r}" for r in designs["rank"]]
+    assert list(cells.loc[cells["kind"] == "design", "compound"].unique()) == [
+        f"design_{r}" for r in designs["rank"]
+    ]
     assert {"Dasatinib", "Nilotinib"} <= set(cells.loc[cells["kind"] == "reference", "compound"])
     assert cells["predicted_ln_ic50"].notna().all() and (per["rank"].min() == 1).all()
     info = json.loads((campaign / "cell_lines.json").read_text())
@@ -83,9 +98,19 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
     assert (campaign / "response_model" / "card.json").exists()
 
     report = (campaign / "report.html").read_text()
-    for anchor in ('id="target"', 'id="binding"', 'id="molecule-grid"', 'id="learning-curve"', 'id="approval"',
-                   'id="cell-lines"', 'id="tissue-heatmap"', "Cell lines predicted most sensitive",
-                   'id="provenance"', "data:image/png;base64,", "<svg"):
+    for anchor in (
+        'id="target"',
+        'id="binding"',
+        'id="molecule-grid"',
+        'id="learning-curve"',
+        'id="approval"',
+        'id="cell-lines"',
+        'id="tissue-heatmap"',
+        "Cell lines predicted most sensitive",
+        'id="provenance"',
+        "data:image/png;base64,",
+        "<svg",
+    ):
         assert anchor in report, anchor
     if steps["explain"]["status"] == "done":
         assert 'id="highlighted-sequence"' in report
@@ -112,7 +137,9 @@ def test_same_seed_same_designs_and_resume_loses_nothing(campaign: Path, tmp_pat
     after = pd.read_parquet(part / "ledger.parquet")
     pd.testing.assert_frame_equal(after.head(40)[["smiles", "score"]], before[["smiles", "score"]])
     reference = pd.read_parquet(whole / "ledger.parquet")
-    assert list(after["smiles"]) == list(reference["smiles"])  # an interrupted run ends where a whole one does
+    assert list(after["smiles"]) == list(
+        reference["smiles"]
+    )  # an interrupted run ends where a whole one does
     # the same model and seed as the fixture's campaign reproduce its first 40 designs exactly
     original = pd.read_parquet(campaign / "ledger.parquet")
     assert list(reference["smiles"].head(40)) == list(original["smiles"])
@@ -168,13 +195,16 @@ def test_report_opens_in_headless_chromium(campaign: Path, tmp_path: Path) -> No
 
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium) so the browser check cannot run")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium) so the browser check cannot run"
+        )
     args = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
     report = (campaign / "report.html").resolve().as_uri()
     dom = subprocess.run([*args, "--dump-dom", report], capture_output=True, text=True, timeout=120).stdout
     for anchor in ('id="molecule-grid"', 'id="learning-curve"', "dl-seq", "<svg"):
         assert anchor in dom, anchor
     shot = tmp_path / "report.png"
-    subprocess.run([*args, f"--screenshot={shot}", "--window-size=1200,1600", report], capture_output=True,
-                   timeout=120)
+    subprocess.run(
+        [*args, f"--screenshot={shot}", "--window-size=1200,1600", report], capture_output=True, timeout=120
+    )
     assert shot.exists() and shot.stat().st_size > 20_000

@@ -30,7 +30,13 @@ APPROVED = frozenset({"SRC", "KIT", "EGFR", "MTOR", "PDPK1", "FLT4", "ABL1", "AB
 
 def test_gdsc_target_names_become_hgnc_symbols() -> None:
     assert gdsc_target_symbols("ABL, SRC, Ephrins, PDGFR, KIT", APPROVED) == [
-        "ABL1", "ABL2", "SRC", "PDGFRA", "PDGFRB", "KIT"]
+        "ABL1",
+        "ABL2",
+        "SRC",
+        "PDGFRA",
+        "PDGFRB",
+        "KIT",
+    ]
     assert gdsc_target_symbols("BCR-ABL", APPROVED) == ["ABL1"]
     assert gdsc_target_symbols("ABL(T315I), ABL1", APPROVED) == ["ABL1", "ABL2"]
     assert gdsc_target_symbols("mTOR", APPROVED) == ["MTOR"]
@@ -86,8 +92,14 @@ def test_hand_checked_gdsc_drug_targets() -> None:
 
 def _folder(tmp_path: Path, gene: str | None) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
-    target = {"name": gene or "mine", "sequence": "MKT", "gene": gene, "source": "test", "davis_ids": [],
-              "kiba_ids": []}
+    target = {
+        "name": gene or "mine",
+        "sequence": "MKT",
+        "gene": gene,
+        "source": "test",
+        "davis_ids": [],
+        "kiba_ids": [],
+    }
     (tmp_path / "target.json").write_text(json.dumps(target))
     return tmp_path
 
@@ -121,15 +133,33 @@ def test_predictions_are_ranked_per_compound_and_summarised_by_tissue() -> None:
     from drugloop.response.data import load_gdsc_data
 
     data = load_gdsc_data(("expression",))
-    compounds = pd.DataFrame({"compound": ["design_1", "Dasatinib", "bad"], "kind": ["design", "reference", "design"],
-                              "design_rank": [1, pd.NA, 2],
-                              "smiles": ["CCOc1ccccc1", data.drugs.loc["Dasatinib", "smiles"], "not a smiles"],
-                              "held_out": [True, False, True]})
+    compounds = pd.DataFrame(
+        {
+            "compound": ["design_1", "Dasatinib", "bad"],
+            "kind": ["design", "reference", "design"],
+            "design_rank": [1, pd.NA, 2],
+            "smiles": ["CCOc1ccccc1", data.drugs.loc["Dasatinib", "smiles"], "not a smiles"],
+            "held_out": [True, False, True],
+        }
+    )
     frame = predict_cell_lines(_ConstantByDrug(), data, compounds)
     assert list(frame.columns) == [
-        "compound", "kind", "design_rank", "smiles", "depmap_id", "cell_line", "tissue", "cancer_type",
-        "predicted_ln_ic50", "relative_ln_ic50", "rank", "measured_ln_ic50", "held_out",
-        "nearest_gdsc_drug", "nearest_gdsc_similarity"]
+        "compound",
+        "kind",
+        "design_rank",
+        "smiles",
+        "depmap_id",
+        "cell_line",
+        "tissue",
+        "cancer_type",
+        "predicted_ln_ic50",
+        "relative_ln_ic50",
+        "rank",
+        "measured_ln_ic50",
+        "held_out",
+        "nearest_gdsc_drug",
+        "nearest_gdsc_similarity",
+    ]
     assert list(frame["compound"].unique()) == ["design_1", "Dasatinib"]  # invalid SMILES dropped
     n = len(data.cells)
     assert (frame.groupby("compound")["rank"].apply(sorted) == [list(range(1, n + 1))] * 2).all()

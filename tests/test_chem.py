@@ -107,7 +107,12 @@ def test_non_ascii_is_an_error_not_a_silent_truncation() -> None:
     # RDKit alone reads "CCé" as ethane; and it once failed to decode its own log on a long non-ASCII input
     for text, pos in [("CCé", 2), ("0000" + "\x80" * 7 + "\U00010000" * 6, 4)]:
         p = parse_smiles([text])[0]
-        assert p.mol is None and p.error is not None and "non-ASCII character" in p.error and f"position {pos}" in p.error
+        assert (
+            p.mol is None
+            and p.error is not None
+            and "non-ASCII character" in p.error
+            and f"position {pos}" in p.error
+        )
 
 
 def test_parse_one_raises_input_error_with_reason() -> None:

@@ -13,10 +13,18 @@ import pytest
 MIRROR = os.environ.get("DRUGLOOP_MIRROR")
 
 
-def _cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {}), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "drugloop.cli", *args], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "drugloop.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def test_version():

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from drugloop.bio.protein import kmer_cosine_similarity
 from drugloop.cli.main import app
-from drugloop.design.dmta import _hits, dmta_libraries, run_dmta_target
+from drugloop.design.dmta import _hits, dmta_libraries, run_dmta_target, transfer_prior
 from drugloop.errors import InputError
 
 HEADS = [
@@ -100,3 +101,67 @@ def test_cli_config_error_before_any_oracle_call(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "invalid reference SMILES" in result.output
     assert not (out / "ledger.parquet").exists()
+
+
+def _kiba_with_relatives() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Target T's library (half the compounds), a close relative U and an unrelated V measured on the other half.
+
+    U shares T's structure-activity relationship, V has the opposite one, and the library compounds are also
+    measured on U with random values: a prior that used them would be visibly off.
+    """
+    lib = _library()
+    rng = np.random.default_rng(1)
+    aa = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
+    seq_t = "".join(rng.choice(aa, 300))
+    seq_u = seq_t[:150] + "".join(rng.choice(aa, 10)) + seq_t[160:]
+    seq_v = "".join(rng.choice(aa, 300))
+    in_lib = np.arange(len(lib)) % 2 == 0
+    rows = []
+    for k, r in enumerate(lib.itertuples()):
+        if in_lib[k]:
+            rows.append(("T", seq_t, r.drug_id, r.smiles, r.affinity))
+            rows.append(("U", seq_u, r.drug_id, r.smiles, float(rng.normal(10, 1))))
+        else:
+            rows.append(("U", seq_u, r.drug_id, r.smiles, r.affinity))
+            rows.append(("V", seq_v, r.drug_id, r.smiles, 20.0 - r.affinity))
+    kiba = pd.DataFrame(rows, columns=["target_id", "sequence", "drug_id", "smiles", "affinity"])
+    return kiba, lib[in_lib].reset_index(drop=True)
+
+
+def test_transfer_prior_learns_from_relatives_without_library_measurements() -> None:
+    kiba, library = _kiba_with_relatives()
+    prior = transfer_prior(kiba, "T", library)
+    assert prior.shape == (len(library),)
+    assert abs(prior.mean()) < 1e-9 and prior.std() == pytest.approx(1.0)
+    # the related kinase U outweighs the unrelated V: the prior ranks T's strong binders high
+    rho = pd.Series(prior).corr(library["affinity"], method="spearman")
+    assert rho > 0.5
+    # library compounds' own measurements (here on U) never enter: scrambling them changes nothing
+    scrambled = kiba.copy()
+    on_lib = scrambled["drug_id"].isin(library["drug_id"]) & (scrambled["target_id"] == "U")
+    scrambled.loc[on_lib, "affinity"] = scrambled.loc[on_lib, "affinity"].to_numpy()[::-1]
+    np.testing.assert_allclose(transfer_prior(scrambled, "T", library), prior)
+    with pytest.raises(InputError, match="not a KIBA target"):
+        transfer_prior(kiba, "W", library)
+
+
+def test_loop_transfer_needs_a_prior_and_uses_it() -> None:
+    kiba, library = _kiba_with_relatives()
+    with pytest.raises(InputError, match="prior"):
+        run_dmta_target("T", library, "loop_transfer", 0)
+    prior = transfer_prior(kiba, "T", library)
+    run = run_dmta_target("T", library, "loop_transfer", 0, prior=prior)
+    random_run = run_dmta_target("T", library, "random", 0)
+    assert run.n_hits == 2 and run.frac_tested_half_hits < random_run.frac_tested_half_hits
+
+
+def test_kmer_cosine_similarity() -> None:
+    sim = kmer_cosine_similarity(["MKVLAAGG", "MKVLAAGG", "WWWPPPWWW", "MKVLAAGW", "AX"], k=3)
+    assert sim.shape == (5, 5)
+    np.testing.assert_allclose(np.diag(sim)[:4], 1.0)
+    assert sim[0, 1] == pytest.approx(1.0) and sim[0, 2] == 0.0
+    assert 0.0 < sim[0, 3] < 1.0  # one changed residue keeps most 3-mers
+    assert sim[4, 4] == 0.0  # no valid 3-mer: no similarity, not NaN
+    np.testing.assert_allclose(sim, sim.T)
+    with pytest.raises(InputError):
+        kmer_cosine_similarity(["MKV"], k=0)

@@ -14,7 +14,11 @@ from drugloop.response.train import ResponseConfig
 
 @pytest.mark.parametrize(
     ("cls", "section", "field", "value"),
-    [(ApprovalConfig, "approval", "seed", 4), (BindingConfig, "binding", "seed", 4), (ResponseConfig, "response", "seed", 4)],
+    [
+        (ApprovalConfig, "approval", "seed", 4),
+        (BindingConfig, "binding", "seed", 4),
+        (ResponseConfig, "response", "seed", 4),
+    ],
 )
 def test_one_file_configures_each_engine_by_its_table(
     cls: type, section: str, field: str, value: int, tmp_path: Path

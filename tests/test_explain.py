@@ -41,15 +41,26 @@ def _proteins(n: int, seed: int) -> list[TrainingProtein]:
         small[at : at + len(MOTIF)] = 1
         region = np.zeros(length, dtype=np.float32)
         region[max(0, at - 5) : at + len(MOTIF) + 4] = 1
-        out.append(TrainingProtein(f"p{i}", seq, {"small": small, "metal": small * 0, "nuclear": None,
-                                                  "region": region}))
+        out.append(
+            TrainingProtein(
+                f"p{i}", seq, {"small": small, "metal": small * 0, "nuclear": None, "region": region}
+            )
+        )
     return out
 
 
 @pytest.fixture(scope="module")
 def region_model(tmp_path_factory) -> RegionPredictor:
-    model = RegionPredictor(seed=0, epochs=6, channels=16, dilations=[1, 2, 4], batch_residues=512, lr=1e-2,
-                            patience=20, dropout=0.0)
+    model = RegionPredictor(
+        seed=0,
+        epochs=6,
+        channels=16,
+        dilations=[1, 2, 4],
+        batch_residues=512,
+        lr=1e-2,
+        patience=20,
+        dropout=0.0,
+    )
     model.fit(_proteins(20, 0), _proteins(4, 1))
     # a decoder that always yields a few regions, so the page tests see some whatever this tiny model learnt
     model.decoder = {"kind": "anchor", "threshold": 0.0, "widths": [12], "nms_iou": 0.1, "max_regions": 3}
@@ -62,10 +73,16 @@ def deep_model():
 
     rng = np.random.default_rng(3)
     seqs = ["".join(rng.choice(LETTERS, 90)) for _ in range(3)]
-    df = pd.DataFrame([{"smiles": s, "sequence": q, "label": 5.0 + i % 3 + 0.3 * j}
-                       for i, s in enumerate(DRUG_LIKE_SMILES[:4]) for j, q in enumerate(seqs)])
-    return DeepBindingModel(seed=0, device="cpu", epochs=2, batch_size=8, hidden=16, gnn_layers=1, heads=2,
-                            ecfp_bits=128).fit(df)
+    df = pd.DataFrame(
+        [
+            {"smiles": s, "sequence": q, "label": 5.0 + i % 3 + 0.3 * j}
+            for i, s in enumerate(DRUG_LIKE_SMILES[:4])
+            for j, q in enumerate(seqs)
+        ]
+    )
+    return DeepBindingModel(
+        seed=0, device="cpu", epochs=2, batch_size=8, hidden=16, gnn_layers=1, heads=2, ecfp_bits=128
+    ).fit(df)
 
 
 def test_region_model_learns_motif_and_roundtrips(region_model, tmp_path):
@@ -93,7 +110,9 @@ def test_decoders_hand_cases():
     assert seg[0].score == pytest.approx(0.9)
     pad = decode_regions(binding, region, {"kind": "pad", "threshold": 0.5, "pad": 5})
     assert [(r.start, r.end) for r in pad] == [(7, 19)]
-    anchor = decode_regions(binding, region, {"kind": "anchor", "threshold": 0.5, "widths": [8], "nms_iou": 0.3})
+    anchor = decode_regions(
+        binding, region, {"kind": "anchor", "threshold": 0.5, "widths": [8], "nms_iou": 0.3}
+    )
     assert (anchor[0].start, anchor[0].end) == (10, 18)
     with pytest.raises(InputError):
         decode_regions(binding, region, {"kind": "nope"})
@@ -112,8 +131,9 @@ def test_explain_with_deep_model_writes_page(region_model, deep_model, tmp_path)
     seq = _proteins(1, 5)[0].sequence
     smiles = DRUG_LIKE_SMILES[1]
     started = time.perf_counter()
-    exp = explain_pair(deep_model, smiles, seq, target_id="kin1", region_model=region_model,
-                       true_regions=[(10, 30)])
+    exp = explain_pair(
+        deep_model, smiles, seq, target_id="kin1", region_model=region_model, true_regions=[(10, 30)]
+    )
     paths = write_explanation(exp, tmp_path / "out")
     elapsed = time.perf_counter() - started
     assert elapsed < 2.0, f"explaining one pair took {elapsed:.2f} s"
@@ -139,8 +159,13 @@ def test_explain_lgbm_falls_back_to_regions(region_model):
 
     rng = np.random.default_rng(4)
     seqs = ["".join(rng.choice(LETTERS, 70)) for _ in range(3)]
-    df = pd.DataFrame([{"smiles": s, "sequence": q, "label": float(i + j)}
-                       for i, s in enumerate(DRUG_LIKE_SMILES[:5]) for j, q in enumerate(seqs)])
+    df = pd.DataFrame(
+        [
+            {"smiles": s, "sequence": q, "label": float(i + j)}
+            for i, s in enumerate(DRUG_LIKE_SMILES[:5])
+            for j, q in enumerate(seqs)
+        ]
+    )
     model = LGBMBindingModel(seed=0, n_estimators=5, min_child_samples=2, n_jobs=1, n_bits=256).fit(df)
     exp = explain_pair(model, DRUG_LIKE_SMILES[0], seqs[0], region_model=region_model)
     assert exp.method == "region predictor only"
@@ -177,23 +202,62 @@ def test_cli_regions_and_explain(region_model, deep_model, tmp_path):
     fasta = tmp_path / "t.fasta"
     fasta.write_text(f">good1\n{prots[0].sequence}\n>bad\nMKV1Z\n>good2\n{prots[1].sequence}\n")
     runner = CliRunner()
-    r = runner.invoke(app, ["regions", "--target", str(fasta), "--region-model", str(tmp_path / "rm"),
-                            "--out", str(tmp_path / "reg")])
+    r = runner.invoke(
+        app,
+        [
+            "regions",
+            "--target",
+            str(fasta),
+            "--region-model",
+            str(tmp_path / "rm"),
+            "--out",
+            str(tmp_path / "reg"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     summary = json.loads((tmp_path / "reg" / "regions.json").read_text())
     assert [t["target_id"] for t in summary["targets"]] == ["good1", "bad", "good2"]
     assert "invalid character" in summary["targets"][1]["error"]
-    r = runner.invoke(app, ["explain", "--model", str(tmp_path / "deep"), "--smiles", DRUG_LIKE_SMILES[1],
-                            "--smiles", "not_a_smiles", "--target", str(fasta), "--region-model",
-                            str(tmp_path / "rm"), "--out", str(tmp_path / "exp"), "--true-regions", "5-20"])
+    r = runner.invoke(
+        app,
+        [
+            "explain",
+            "--model",
+            str(tmp_path / "deep"),
+            "--smiles",
+            DRUG_LIKE_SMILES[1],
+            "--smiles",
+            "not_a_smiles",
+            "--target",
+            str(fasta),
+            "--region-model",
+            str(tmp_path / "rm"),
+            "--out",
+            str(tmp_path / "exp"),
+            "--true-regions",
+            "5-20",
+        ],
+    )
     assert r.exit_code == 0, r.output
     index = json.loads((tmp_path / "exp" / "index.json").read_text())
     assert len(index) == 6 and sum("error" in e for e in index) == 4
     for e in index:
         if "error" not in e:
             assert "<svg" in Path(e["html"]).read_text()
-    r = runner.invoke(app, ["explain", "--smiles", "C1CC(", "--target", prots[0].sequence, "--region-model",
-                            str(tmp_path / "rm"), "--out", str(tmp_path / "none")])
+    r = runner.invoke(
+        app,
+        [
+            "explain",
+            "--smiles",
+            "C1CC(",
+            "--target",
+            prots[0].sequence,
+            "--region-model",
+            str(tmp_path / "rm"),
+            "--out",
+            str(tmp_path / "none"),
+        ],
+    )
     assert r.exit_code == 2 and "Traceback" not in r.output
 
 

@@ -63,8 +63,51 @@ def test_ap_duplicates_and_ranking() -> None:
 
 def test_regions_from_residues_reproduces_hots_rule() -> None:
     # HoTS BR_test_dataset_1 row 0 (P00378): these binding residues give exactly its six regions
-    idx = [6, 7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 29, 33, 51, 52, 53, 54, 55, 56, 58, 74, 75, 76, 77, 78,
-           89, 90, 91, 92, 114, 115, 116, 117, 118, 119, 120, 122, 144, 145, 146]
+    idx = [
+        6,
+        7,
+        8,
+        9,
+        14,
+        15,
+        16,
+        17,
+        18,
+        19,
+        20,
+        21,
+        22,
+        23,
+        29,
+        33,
+        51,
+        52,
+        53,
+        54,
+        55,
+        56,
+        58,
+        74,
+        75,
+        76,
+        77,
+        78,
+        89,
+        90,
+        91,
+        92,
+        114,
+        115,
+        116,
+        117,
+        118,
+        119,
+        120,
+        122,
+        144,
+        145,
+        146,
+    ]
     assert regions_from_residues(idx, 189) == [(1, 38), (46, 63), (69, 83), (84, 97), (109, 127), (139, 151)]
     assert regions_from_residues([0, 187], 189) == [(0, 5), (182, 189)]  # clipped at both ends
     assert regions_from_mask([0, 1, 1, 0, 1]) == [(1, 3), (4, 5)]

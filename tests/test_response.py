@@ -92,9 +92,7 @@ def test_model_learns_and_round_trips(kind: str, tmp_path: Path, deep_trained: t
 def test_deep_ensemble_averages_members_and_round_trips(tmp_path: Path, deep_trained: tuple) -> None:
     single, cells, fps, valid = deep_trained
     model = make_model("deep", ensemble=3)[0]
-    members = model._member_predictions(
-        model.scale_cells(cells), fps.astype(np.float32), valid[0], valid[1]
-    )
+    members = model._member_predictions(model.scale_cells(cells), fps.astype(np.float32), valid[0], valid[1])
     assert members.shape == (3, len(valid[0]))
     # member 0 is the single model (same seed), the others differ; the prediction is their mean
     assert np.allclose(members[0], single.predict(cells, fps, valid[0], valid[1]), atol=1e-5)
@@ -115,7 +113,9 @@ def test_deep_ensemble_averages_members_and_round_trips(tmp_path: Path, deep_tra
     (folder / "card.json").write_text(json.dumps(card))
     legacy = load_model(folder)
     assert len(legacy.nets) == 1
-    assert np.allclose(legacy.predict(cells, fps, valid[0], valid[1]), single.predict(cells, fps, valid[0], valid[1]))
+    assert np.allclose(
+        legacy.predict(cells, fps, valid[0], valid[1]), single.predict(cells, fps, valid[0], valid[1])
+    )
     with pytest.raises(InputError, match="ensemble must be"):
         make_model("deep", ensemble=0)
 

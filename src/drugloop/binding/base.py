@@ -86,8 +86,13 @@ class BindingModel(ABC):
         checked = df if "error" in df.columns else validate_pairs(df)
         bad = checked["error"].notna()
         if bad.any():
-            log.warning("%d of %d %s rows are unusable and skipped (first: %s)", int(bad.sum()), len(checked), what,
-                        checked.loc[bad, "error"].iloc[0])
+            log.warning(
+                "%d of %d %s rows are unusable and skipped (first: %s)",
+                int(bad.sum()),
+                len(checked),
+                what,
+                checked.loc[bad, "error"].iloc[0],
+            )
         good = checked.loc[~bad]
         if good.empty:
             raise InputError(f"no usable {what} rows")

@@ -13,7 +13,9 @@ from pydantic import Field, field_validator
 
 from drugloop.utils.config import EngineConfig
 
-SplitKind = Literal["auto", "setting1", "predefined", "random", "cold_drug", "cold_target", "cold_both", "scaffold"]
+SplitKind = Literal[
+    "auto", "setting1", "predefined", "random", "cold_drug", "cold_target", "cold_both", "scaffold"
+]
 SPLITS: tuple[str, ...] = SplitKind.__args__  # type: ignore[attr-defined]
 
 

@@ -64,7 +64,9 @@ class CompoundStore:
         parsed = parse_smiles(smiles, standardize=False)
         bad = [p for p in parsed if p.mol is None]
         if bad:
-            raise InputError(f"cannot featurise {len(bad)} compounds (first: {bad[0].input!r}: {bad[0].error})")
+            raise InputError(
+                f"cannot featurise {len(bad)} compounds (first: {bad[0].input!r}: {bad[0].error})"
+            )
         mols = [p.mol for p in parsed]
         graphs = [mol_to_graph(m) for m in mols]
         n_atoms = [g["x"].shape[0] for g in graphs]
@@ -72,10 +74,14 @@ class CompoundStore:
         return cls(
             x=torch.from_numpy(np.concatenate([g["x"] for g in graphs]).astype(np.float32)),
             atom_ptr=torch.from_numpy(np.concatenate([[0], np.cumsum(n_atoms)]).astype(np.int64)),
-            edge_index=torch.from_numpy(np.concatenate([g["edge_index"] for g in graphs], axis=1).astype(np.int64)),
+            edge_index=torch.from_numpy(
+                np.concatenate([g["edge_index"] for g in graphs], axis=1).astype(np.int64)
+            ),
             edge_attr=torch.from_numpy(np.concatenate([g["edge_attr"] for g in graphs]).astype(np.float32)),
             edge_ptr=torch.from_numpy(np.concatenate([[0], np.cumsum(n_edges)]).astype(np.int64)),
-            ecfp=torch.from_numpy(np.log1p(ecfp(mols, radius=2, n_bits=n_bits, counts=True).astype(np.float32))),
+            ecfp=torch.from_numpy(
+                np.log1p(ecfp(mols, radius=2, n_bits=n_bits, counts=True).astype(np.float32))
+            ),
         )
 
     def to(self, device: torch.device) -> CompoundStore:
@@ -87,14 +93,20 @@ class CompoundStore:
         n_edges = self.edge_ptr[ids + 1] - self.edge_ptr[ids]
         new_atom_start = torch.cumsum(n_atoms, 0) - n_atoms
         total_atoms = int(n_atoms.sum())
-        atom_idx = torch.repeat_interleave(self.atom_ptr[ids] - new_atom_start, n_atoms, output_size=total_atoms)
+        atom_idx = torch.repeat_interleave(
+            self.atom_ptr[ids] - new_atom_start, n_atoms, output_size=total_atoms
+        )
         atom_idx = atom_idx + torch.arange(total_atoms, device=ids.device)
         new_edge_start = torch.cumsum(n_edges, 0) - n_edges
         total_edges = int(n_edges.sum())
-        edge_idx = torch.repeat_interleave(self.edge_ptr[ids] - new_edge_start, n_edges, output_size=total_edges)
+        edge_idx = torch.repeat_interleave(
+            self.edge_ptr[ids] - new_edge_start, n_edges, output_size=total_edges
+        )
         edge_idx = edge_idx + torch.arange(total_edges, device=ids.device)
         shift = torch.repeat_interleave(new_atom_start, n_edges, output_size=total_edges)
-        batch = torch.repeat_interleave(torch.arange(len(ids), device=ids.device), n_atoms, output_size=total_atoms)
+        batch = torch.repeat_interleave(
+            torch.arange(len(ids), device=ids.device), n_atoms, output_size=total_atoms
+        )
         return self.x[atom_idx], self.edge_index[:, edge_idx] + shift, self.edge_attr[edge_idx], batch
 
 
@@ -103,8 +115,12 @@ def tokenize_proteins(sequences: list[str], max_len: int) -> torch.Tensor:
 
     long = sum(len(s) > max_len for s in sequences)
     if long:
-        log.warning("%d protein(s) longer than max_len=%d residues are truncated to their first %d residues",
-                    long, max_len, max_len)
+        log.warning(
+            "%d protein(s) longer than max_len=%d residues are truncated to their first %d residues",
+            long,
+            max_len,
+            max_len,
+        )
     width = min(max_len, max(len(s) for s in sequences))
     out = np.zeros((len(sequences), width), dtype=np.int64)
     for i, s in enumerate(sequences):
@@ -117,23 +133,38 @@ def tokenize_proteins(sequences: list[str], max_len: int) -> torch.Tensor:
 # The network
 # ---------------------------------------------------------------------------------------------------------------
 class BindingNet(nn.Module):
-    def __init__(self, atom_dim: int, bond_dim: int, vocab: int, hidden: int, gnn_layers: int, heads: int,
-                 ecfp_bits: int, dropout: float) -> None:
+    def __init__(
+        self,
+        atom_dim: int,
+        bond_dim: int,
+        vocab: int,
+        hidden: int,
+        gnn_layers: int,
+        heads: int,
+        ecfp_bits: int,
+        dropout: float,
+    ) -> None:
         super().__init__()
         self.gnn = MoleculeGNN(atom_dim, bond_dim, hidden, gnn_layers)
-        self.ecfp = nn.Sequential(nn.Linear(ecfp_bits, 2 * hidden), nn.GELU(), nn.Dropout(dropout),
-                                  nn.Linear(2 * hidden, hidden))
+        self.ecfp = nn.Sequential(
+            nn.Linear(ecfp_bits, 2 * hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(2 * hidden, hidden)
+        )
         self.compound = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.LayerNorm(hidden))
         self.protein = ResidueCNN(vocab, hidden)
         self.attention = ResidueAttention(hidden, heads)
         self.head = nn.Sequential(
-            nn.Linear(4 * hidden, 4 * hidden), nn.GELU(), nn.Dropout(dropout),
-            nn.Linear(4 * hidden, 2 * hidden), nn.GELU(), nn.Dropout(dropout),
+            nn.Linear(4 * hidden, 4 * hidden),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(4 * hidden, 2 * hidden),
+            nn.GELU(),
+            nn.Dropout(dropout),
             nn.Linear(2 * hidden, 1),
         )
 
-    def forward(self, compounds: CompoundStore, tokens: torch.Tensor, drug_idx: torch.Tensor,
-                target_idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, compounds: CompoundStore, tokens: torch.Tensor, drug_idx: torch.Tensor, target_idx: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         d_u, d_inv = torch.unique(drug_idx, return_inverse=True)
         t_u, t_inv = torch.unique(target_idx, return_inverse=True)
         x, edge_index, edge_attr, batch = compounds.gather(d_u)
@@ -160,13 +191,15 @@ class DeepBindingModel(BindingModel):
     model_type = "deep"
     featurizer_version = "deep-graph-ecfp-cnn/1"
 
-    def __init__(self, task: str = "regression", seed: int = 0, ensemble: int = 1, device: str = "auto",
-                 **params: Any) -> None:
+    def __init__(
+        self, task: str = "regression", seed: int = 0, ensemble: int = 1, device: str = "auto", **params: Any
+    ) -> None:
         super().__init__(task=task, seed=seed)
         unknown = set(params) - set(DEFAULTS)
         if unknown:
-            raise InputError(f"unknown deep model parameter(s): {', '.join(sorted(unknown))}; "
-                             f"valid: {', '.join(DEFAULTS)}")
+            raise InputError(
+                f"unknown deep model parameter(s): {', '.join(sorted(unknown))}; valid: {', '.join(DEFAULTS)}"
+            )
         if ensemble < 1:
             raise InputError("ensemble must be at least 1")
         self.params = {**DEFAULTS, **params}
@@ -177,24 +210,37 @@ class DeepBindingModel(BindingModel):
         self.history: list[list[dict[str, float]]] = []
 
     # -- data -------------------------------------------------------------------------------------------------
-    def _encode(self, pairs: pd.DataFrame, device: torch.device) -> tuple[CompoundStore, torch.Tensor, torch.Tensor,
-                                                                           torch.Tensor]:
+    def _encode(
+        self, pairs: pd.DataFrame, device: torch.device
+    ) -> tuple[CompoundStore, torch.Tensor, torch.Tensor, torch.Tensor]:
         smiles = pairs["smiles"].astype(str).tolist()
         seqs = pairs["sequence"].astype(str).tolist()
         uniq_s, drug_idx = np.unique(smiles, return_inverse=True)
         uniq_p, target_idx = np.unique(seqs, return_inverse=True)
         compounds = CompoundStore.build(list(uniq_s), self.params["ecfp_bits"]).to(device)
         tokens = tokenize_proteins(list(uniq_p), self.params["max_len"]).to(device)
-        return (compounds, tokens, torch.as_tensor(drug_idx, device=device),
-                torch.as_tensor(target_idx, device=device))
+        return (
+            compounds,
+            tokens,
+            torch.as_tensor(drug_idx, device=device),
+            torch.as_tensor(target_idx, device=device),
+        )
 
     def _new_net(self) -> BindingNet:
         from drugloop.bio.protein import VOCAB_SIZE
         from drugloop.chem.graph import ATOM_FEATURE_DIM, BOND_FEATURE_DIM
 
         p = self.params
-        return BindingNet(ATOM_FEATURE_DIM, BOND_FEATURE_DIM, VOCAB_SIZE, p["hidden"], p["gnn_layers"], p["heads"],
-                          p["ecfp_bits"], p["dropout"])
+        return BindingNet(
+            ATOM_FEATURE_DIM,
+            BOND_FEATURE_DIM,
+            VOCAB_SIZE,
+            p["hidden"],
+            p["gnn_layers"],
+            p["heads"],
+            p["ecfp_bits"],
+            p["dropout"],
+        )
 
     # -- training ---------------------------------------------------------------------------------------------
     def _fit(self, train: pd.DataFrame, valid: pd.DataFrame | None) -> None:
@@ -203,7 +249,9 @@ class DeepBindingModel(BindingModel):
         if self.task == "regression":
             self.y_mean, self.y_std = float(y.mean()), float(y.std() or 1.0)
         data = self._encode(train, device)
-        y_t = torch.as_tensor((y - self.y_mean) / self.y_std if self.task == "regression" else y, device=device)
+        y_t = torch.as_tensor(
+            (y - self.y_mean) / self.y_std if self.task == "regression" else y, device=device
+        )
         val = None
         if valid is not None and len(valid):
             val = (self._encode(valid, device), valid["label"].to_numpy(dtype=np.float64))
@@ -213,19 +261,24 @@ class DeepBindingModel(BindingModel):
             net, history = self._train_one(self.seed + member, data, y_t, val, device)
             self.members.append(net.cpu().eval())
             self.history.append(history)
-        self.card.update({
-            "params": self.params,
-            "ensemble": self.ensemble,
-            "y_mean": self.y_mean,
-            "y_std": self.y_std,
-            "device": str(device),
-            "train_seconds": round(time.perf_counter() - started, 2),
-            "best_epochs": [int(min(h, key=lambda r: r["val_loss"])["epoch"]) if h and "val_loss" in h[0]
-                            else len(h) for h in self.history],
-        })
+        self.card.update(
+            {
+                "params": self.params,
+                "ensemble": self.ensemble,
+                "y_mean": self.y_mean,
+                "y_std": self.y_std,
+                "device": str(device),
+                "train_seconds": round(time.perf_counter() - started, 2),
+                "best_epochs": [
+                    int(min(h, key=lambda r: r["val_loss"])["epoch"]) if h and "val_loss" in h[0] else len(h)
+                    for h in self.history
+                ],
+            }
+        )
 
-    def _train_one(self, seed: int, data: tuple, y: torch.Tensor, val: tuple | None,
-                   device: torch.device) -> tuple[BindingNet, list[dict[str, float]]]:
+    def _train_one(
+        self, seed: int, data: tuple, y: torch.Tensor, val: tuple | None, device: torch.device
+    ) -> tuple[BindingNet, list[dict[str, float]]]:
         from drugloop.evaluate.metrics import auroc, concordance_index, mse
 
         gen = seed_everything(seed)
@@ -238,8 +291,9 @@ class DeepBindingModel(BindingModel):
         if p["max_steps"]:
             total_steps = min(total_steps, int(p["max_steps"]))
         opt = torch.optim.AdamW(net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p["lr"], total_steps=max(total_steps, 2),
-                                                    pct_start=0.05)
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=p["lr"], total_steps=max(total_steps, 2), pct_start=0.05
+        )
         loss_fn = nn.MSELoss() if self.task == "regression" else nn.BCEWithLogitsLoss()
         amp = device.type == "cuda"
         best_state, best_loss, bad_epochs, step = None, math.inf, 0, 0
@@ -272,7 +326,9 @@ class DeepBindingModel(BindingModel):
                     record["val_ci"] = concordance_index(truth, pred)
                 else:
                     prob = np.clip(pred, 1e-7, 1 - 1e-7)
-                    record["val_loss"] = float(-np.mean(truth * np.log(prob) + (1 - truth) * np.log(1 - prob)))
+                    record["val_loss"] = float(
+                        -np.mean(truth * np.log(prob) + (1 - truth) * np.log(1 - prob))
+                    )
                     record["val_auroc"] = auroc(truth, pred) if len(np.unique(truth)) == 2 else float("nan")
                 if record["val_loss"] < best_loss - 1e-6:
                     best_loss, bad_epochs = record["val_loss"], 0
@@ -280,8 +336,12 @@ class DeepBindingModel(BindingModel):
                 else:
                     bad_epochs += 1
             history.append(record)
-            log.info("seed %d epoch %d %s", seed, epoch,
-                     " ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "epoch"))
+            log.info(
+                "seed %d epoch %d %s",
+                seed,
+                epoch,
+                " ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "epoch"),
+            )
             if step >= total_steps or (val is not None and bad_epochs >= p["patience"]):
                 break
         if best_state is not None:
@@ -290,8 +350,16 @@ class DeepBindingModel(BindingModel):
 
     # -- prediction -------------------------------------------------------------------------------------------
     @torch.no_grad()
-    def _run(self, net: BindingNet, compounds: CompoundStore, tokens: torch.Tensor, drug_idx: torch.Tensor,
-             target_idx: torch.Tensor, device: torch.device, batch_size: int = 1024) -> np.ndarray:
+    def _run(
+        self,
+        net: BindingNet,
+        compounds: CompoundStore,
+        tokens: torch.Tensor,
+        drug_idx: torch.Tensor,
+        target_idx: torch.Tensor,
+        device: torch.device,
+        batch_size: int = 1024,
+    ) -> np.ndarray:
         """Predictions in input order; pairs are visited sorted by protein so each protein is encoded ~once."""
         net.eval()
         order = torch.argsort(target_idx, stable=True)
@@ -310,8 +378,9 @@ class DeepBindingModel(BindingModel):
     def _predict(self, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         if not self.members:
             raise ModelError("the model is not trained")
-        device = resolve_device(self.device_name if self.device_name != "cuda" or torch.cuda.is_available()
-                                else "auto")
+        device = resolve_device(
+            self.device_name if self.device_name != "cuda" or torch.cuda.is_available() else "auto"
+        )
         data = self._encode(pairs, device)
         preds = []
         for net in self.members:
@@ -338,19 +407,30 @@ class DeepBindingModel(BindingModel):
             net.cpu()
         assert total is not None
         mean = (total / len(self.members)).cpu().numpy()
-        return [np.pad(mean[i, : min(len(s), mean.shape[1])], (0, max(0, len(s) - mean.shape[1])))
-                for i, s in enumerate(checked["sequence"].astype(str))]
+        return [
+            np.pad(mean[i, : min(len(s), mean.shape[1])], (0, max(0, len(s) - mean.shape[1])))
+            for i, s in enumerate(checked["sequence"].astype(str))
+        ]
 
     # -- persistence ------------------------------------------------------------------------------------------
     def _save_weights(self, folder: Path) -> None:
-        tensors = {f"m{i}.{k}": v.detach().cpu().contiguous() for i, net in enumerate(self.members)
-                   for k, v in net.state_dict().items()}
+        tensors = {
+            f"m{i}.{k}": v.detach().cpu().contiguous()
+            for i, net in enumerate(self.members)
+            for k, v in net.state_dict().items()
+        }
         tmp = folder / ".weights.safetensors.part"
         save_file(tensors, str(tmp))
         tmp.replace(folder / "weights.safetensors")
         self.card.setdefault("params", self.params)
-        self.card.update({"ensemble": len(self.members), "y_mean": self.y_mean, "y_std": self.y_std,
-                          "history": self.history})
+        self.card.update(
+            {
+                "ensemble": len(self.members),
+                "y_mean": self.y_mean,
+                "y_std": self.y_std,
+                "history": self.history,
+            }
+        )
 
     def _load_weights(self, folder: Path) -> None:
         card = self.card
@@ -367,7 +447,7 @@ class DeepBindingModel(BindingModel):
         for i in range(self.ensemble):
             prefix = f"m{i}."
             net = self._new_net()
-            state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
             try:
                 net.load_state_dict(state)
             except RuntimeError as exc:

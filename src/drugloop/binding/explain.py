@@ -65,7 +65,9 @@ class Explanation:
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {"target": self.target_id, "model": self.model_type or "none (regions only)"}
         if self.prediction is not None:
-            out["prediction" if self.task != "binary" else "interaction probability"] = round(self.prediction, 4)
+            out["prediction" if self.task != "binary" else "interaction probability"] = round(
+                self.prediction, 4
+            )
         out["method"] = self.method
         out["regions"] = len(self.regions)
         return out
@@ -115,7 +117,9 @@ def explain_pairs(
         except InputError as exc:
             seq_err[t] = f"target {tid}: {exc}"
     smi_err = {c: e for c, s in enumerate(smiles) if (e := _check_smiles(s)) is not None}
-    preds = dict(zip(seq_ok, region_model.predict([seq_ok[t] for t in seq_ok]), strict=True)) if seq_ok else {}
+    preds = (
+        dict(zip(seq_ok, region_model.predict([seq_ok[t] for t in seq_ok]), strict=True)) if seq_ok else {}
+    )
 
     jobs = []
     for c, smi in enumerate(smiles):
@@ -130,7 +134,9 @@ def explain_pairs(
     if not jobs:
         return out
 
-    pairs = pd.DataFrame({"smiles": [smiles[c] for _, c, _ in jobs], "sequence": [seq_ok[t] for _, _, t in jobs]})
+    pairs = pd.DataFrame(
+        {"smiles": [smiles[c] for _, c, _ in jobs], "sequence": [seq_ok[t] for _, _, t in jobs]}
+    )
     predictions: np.ndarray | None = None
     attention: list[np.ndarray] | None = None
     if model is not None:
@@ -164,7 +170,9 @@ def explain_pairs(
         if model is not None:
             exp.model_type = getattr(model, "model_type", type(model).__name__)
             exp.task = getattr(model, "task", None)
-            exp.prediction = None if predictions is None or np.isnan(predictions[i]) else float(predictions[i])
+            exp.prediction = (
+                None if predictions is None or np.isnan(predictions[i]) else float(predictions[i])
+            )
         if attention is not None and len(attention[i]):
             a = np.asarray(attention[i], dtype=np.float64)[:n]
             a_scaled = _scale_attention(a)
@@ -172,13 +180,17 @@ def explain_pairs(
             cols["attention"] = np.round(a, 6)
             exp.method = f"cross-attention x region predictor (w={attention_weight:g})"
             if max_len and n > max_len:
-                exp.notes.append(f"the binding model reads only the first {max_len} residues; attention is 0 after")
+                exp.notes.append(
+                    f"the binding model reads only the first {max_len} residues; attention is 0 after"
+                )
         else:
             score = binding
             exp.method = "region predictor only"
             if model is not None:
-                exp.notes.append(f"the {exp.model_type} binding model has no residue-level attribution (it sees "
-                                 "sequence composition only); residue scores come from the region predictor")
+                exp.notes.append(
+                    f"the {exp.model_type} binding model has no residue-level attribution (it sees "
+                    "sequence composition only); residue scores come from the region predictor"
+                )
         cols["attribution"] = np.round(score, 4)
         inside = np.zeros(n, dtype=bool)
         regions: list[dict[str, Any]] = []
@@ -189,7 +201,9 @@ def explain_pairs(
         cols["in_region"] = inside
         exp.residues = pd.DataFrame(cols)
         exp.regions = regions
-        exp.true_regions = [tuple(map(int, r[:2])) for r in true_regions] if true_regions is not None else None
+        exp.true_regions = (
+            [tuple(map(int, r[:2])) for r in true_regions] if true_regions is not None else None
+        )
     elapsed = time.perf_counter() - started
     for exp in out:
         exp.seconds = elapsed / len(out)
@@ -208,22 +222,35 @@ def _region_row(rank: int, r: Region, score: np.ndarray, attention: np.ndarray |
     from drugloop.report.sequence import region_label
 
     row: dict[str, Any] = {
-        "rank": rank, "region": region_label(r.start, r.end), "start": r.start, "end": r.end,
-        "length": r.end - r.start, "confidence": round(r.score, 4),
+        "rank": rank,
+        "region": region_label(r.start, r.end),
+        "start": r.start,
+        "end": r.end,
+        "length": r.end - r.start,
+        "confidence": round(r.score, 4),
         "mean_attribution": round(float(score[r.start : r.end].mean()), 4),
     }
     if attention is not None:
         total = float(np.sum(attention))
-        row["attention_share"] = round(float(np.sum(attention[r.start : r.end])) / total, 4) if total > 0 else 0.0
+        row["attention_share"] = (
+            round(float(np.sum(attention[r.start : r.end])) / total, 4) if total > 0 else 0.0
+        )
     return row
 
 
-def explain_pair(model: Any | None, smiles: str, sequence: str, *, target_id: str = "target",
-                 region_model: RegionPredictor | None = None,
-                 true_regions: Sequence[tuple[int, int]] | None = None) -> Explanation:
+def explain_pair(
+    model: Any | None,
+    smiles: str,
+    sequence: str,
+    *,
+    target_id: str = "target",
+    region_model: RegionPredictor | None = None,
+    true_regions: Sequence[tuple[int, int]] | None = None,
+) -> Explanation:
     """Explain one pair; raises InputError for a bad sequence or compound (use ``explain_pairs`` to collect them)."""
-    exp = explain_pairs(model, [smiles], [(target_id, sequence)], region_model=region_model,
-                        true_regions=true_regions)[0]
+    exp = explain_pairs(
+        model, [smiles], [(target_id, sequence)], region_model=region_model, true_regions=true_regions
+    )[0]
     if exp.error:
         raise InputError(exp.error)
     return exp
@@ -233,9 +260,16 @@ def explanation_html(exp: Explanation, top: int = 15) -> str:
     from drugloop.report.page import explanation_page
 
     tops = exp.top_residues(top)
-    top_rows = [{"residue": f"{r.residue}{r.position}", "attribution": float(r.attribution),
-                 "binding": float(r.binding), **({"attention": float(r.attention)} if "attention" in tops else {}),
-                 "in region": "yes" if r.in_region else ""} for r in tops.itertuples()]
+    top_rows = [
+        {
+            "residue": f"{r.residue}{r.position}",
+            "attribution": float(r.attribution),
+            "binding": float(r.binding),
+            **({"attention": float(r.attention)} if "attention" in tops else {}),
+            "in region": "yes" if r.in_region else "",
+        }
+        for r in tops.itertuples()
+    ]
     region_rows = [{k: v for k, v in r.items() if k not in ("start", "end")} for r in exp.regions]
     return explanation_page(
         title=f"{exp.target_id} with {exp.smiles[:60]}",
@@ -261,14 +295,22 @@ def write_explanation(exp: Explanation, folder: str | Path, top: int = 15) -> di
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
         "residues": atomic_write_text(folder / "residues.csv", exp.residues.to_csv(index=False)),
-        "regions": atomic_write_json(folder / "regions.json", {
-            **exp.summary(), "smiles": exp.smiles, "sequence_length": len(exp.sequence),
-            "coordinates": "start 0-based inclusive, end exclusive; 'region' is 1-based inclusive",
-            "regions": exp.regions, "notes": exp.notes,
-            "true_regions": [list(r) for r in exp.true_regions] if exp.true_regions is not None else None,
-            "top_residues": [{"position": int(r.position), "residue": r.residue, "attribution": float(r.attribution)}
-                             for r in exp.top_residues(top).itertuples()],
-        }),
+        "regions": atomic_write_json(
+            folder / "regions.json",
+            {
+                **exp.summary(),
+                "smiles": exp.smiles,
+                "sequence_length": len(exp.sequence),
+                "coordinates": "start 0-based inclusive, end exclusive; 'region' is 1-based inclusive",
+                "regions": exp.regions,
+                "notes": exp.notes,
+                "true_regions": [list(r) for r in exp.true_regions] if exp.true_regions is not None else None,
+                "top_residues": [
+                    {"position": int(r.position), "residue": r.residue, "attribution": float(r.attribution)}
+                    for r in exp.top_residues(top).itertuples()
+                ],
+            },
+        ),
         "html": atomic_write_text(folder / "explanation.html", explanation_html(exp, top)),
     }
     return paths

@@ -20,8 +20,16 @@ from drugloop.errors import InputError
 FEATURIZER_VERSION = "pairfeat-1"
 
 DESCRIPTORS: tuple[str, ...] = (
-    "MolWt", "MolLogP", "TPSA", "NumHDonors", "NumHAcceptors", "NumRotatableBonds", "RingCount",
-    "NumAromaticRings", "FractionCSP3", "HeavyAtomCount",
+    "MolWt",
+    "MolLogP",
+    "TPSA",
+    "NumHDonors",
+    "NumHAcceptors",
+    "NumRotatableBonds",
+    "RingCount",
+    "NumAromaticRings",
+    "FractionCSP3",
+    "HeavyAtomCount",
 )
 _CHUNK_ROWS = 16_384  # ~180 MB of float32 features per block
 
@@ -122,7 +130,9 @@ class PairFeaturizer:
     def n_features(self) -> int:
         return len(self.feature_names)
 
-    def _lookup(self, values: pd.Series, cache: dict[str, np.ndarray], fn: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _lookup(
+        self, values: pd.Series, cache: dict[str, np.ndarray], fn: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(codes per row, matrix of unique-entity features) with only uncached entities featurised."""
         codes, uniques = pd.factorize(values, sort=False)
         if (codes < 0).any():

@@ -162,7 +162,9 @@ def max_identity(
             ident = pairwise_identity(cq, references[j])
             if ident > best[i]:
                 best[i], which[i] = ident, j
-    log.debug("identity: %d queries x %d references, %d pairs aligned", len(queries), len(references), n_aligned)
+    log.debug(
+        "identity: %d queries x %d references, %d pairs aligned", len(queries), len(references), n_aligned
+    )
     return best, which
 
 

@@ -102,8 +102,9 @@ class LGBMBindingModel(BindingModel):
         self.ensemble = int(ensemble)
         self.params = {**DEFAULT_PARAMS, **{k: v for k, v in params.items() if k in DEFAULT_PARAMS}}
         self.lgb_params = dict(lgb_params or {})
-        self.featurizer = PairFeaturizer(FeaturizerParams.from_dict({k: params[k] for k in FEATURE_PARAMS
-                                                                     if k in params}))
+        self.featurizer = PairFeaturizer(
+            FeaturizerParams.from_dict({k: params[k] for k in FEATURE_PARAMS if k in params})
+        )
         self.boosters: list[lgb.Booster] = []
         self.best_iterations: list[int] = []
         self.progress: ProgressFn | None = None
@@ -136,7 +137,11 @@ class LGBMBindingModel(BindingModel):
         y = pairs["label"].to_numpy(dtype=np.float64)
         base = self._lgb_params(int(self.seed))
         ds = lgb.Dataset(
-            x, label=y, reference=reference, feature_name=self.featurizer.feature_names, free_raw_data=True,
+            x,
+            label=y,
+            reference=reference,
+            feature_name=self.featurizer.feature_names,
+            free_raw_data=True,
             params=base,  # dataset-level settings (max_bin, min_data_in_leaf, ...) must match training
         )
         return ds.construct()  # bins now, so the float32 matrix can be freed before training
@@ -152,10 +157,15 @@ class LGBMBindingModel(BindingModel):
             if dvalid is not None and patience:
                 callbacks.append(lgb.early_stopping(int(patience), first_metric_only=True, verbose=False))
             if self.progress is not None:
-                callbacks.append(_progress_callback(self.progress, f"lgbm {member + 1}/{self.ensemble}", rounds))
+                callbacks.append(
+                    _progress_callback(self.progress, f"lgbm {member + 1}/{self.ensemble}", rounds)
+                )
             booster = lgb.train(
-                self._lgb_params(seed), dtrain, num_boost_round=rounds,
-                valid_sets=[dvalid] if dvalid is not None else None, valid_names=["valid"] if dvalid else None,
+                self._lgb_params(seed),
+                dtrain,
+                num_boost_round=rounds,
+                valid_sets=[dvalid] if dvalid is not None else None,
+                valid_names=["valid"] if dvalid else None,
                 callbacks=callbacks,
             )
             best = int(booster.best_iteration or booster.current_iteration())
@@ -233,8 +243,10 @@ class LGBMBindingModel(BindingModel):
             except lgb.basic.LightGBMError as exc:
                 raise ModelError(f"{path}: not a readable LightGBM model ({exc})") from None
             if booster.num_feature() != self.featurizer.n_features:
-                raise ModelError(f"{path}: expects {booster.num_feature()} features, the featurizer makes "
-                                 f"{self.featurizer.n_features}")
+                raise ModelError(
+                    f"{path}: expects {booster.num_feature()} features, the featurizer makes "
+                    f"{self.featurizer.n_features}"
+                )
             self.boosters.append(booster)
 
 

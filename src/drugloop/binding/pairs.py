@@ -37,14 +37,18 @@ def load_named(name: str) -> pd.DataFrame:
     elif key == "human_cold":
         df = loaders.load_human_dti("cold")
     else:
-        raise InputError(f"unknown binding data set {name!r}; valid: davis, kiba, human, human_cold, or a CSV path")
+        raise InputError(
+            f"unknown binding data set {name!r}; valid: davis, kiba, human, human_cold, or a CSV path"
+        )
     df = df.rename(columns={"affinity": "label"})
     df.attrs["task"] = NAMED_DATA["human" if key.startswith("human") else key]
     df.attrs["data"] = key
     return df
 
 
-def read_pairs(path: str | Path, fasta: str | Path | None = None, label: str | None = "label") -> pd.DataFrame:
+def read_pairs(
+    path: str | Path, fasta: str | Path | None = None, label: str | None = "label"
+) -> pd.DataFrame:
     """Read the user's pairs: CSV/TSV/Parquet with ``smiles`` and ``sequence`` (or ``target_id`` + a FASTA file).
 
     The label column is optional (prediction inputs have none). The task is inferred: labels that are all 0/1 mean
@@ -57,7 +61,9 @@ def read_pairs(path: str | Path, fasta: str | Path | None = None, label: str | N
         df = pd.read_parquet(path)
     else:
         sep = "\t" if path.suffix in {".tsv", ".tab"} or path.name.endswith(".tsv.gz") else ","
-        df = pd.read_csv(path, sep=sep, dtype={"smiles": "string", "sequence": "string", "target_id": "string"})
+        df = pd.read_csv(
+            path, sep=sep, dtype={"smiles": "string", "sequence": "string", "target_id": "string"}
+        )
     df.columns = [str(c).strip() for c in df.columns]
     lower = {c.lower(): c for c in df.columns}
     if "smiles" not in lower:
@@ -68,7 +74,9 @@ def read_pairs(path: str | Path, fasta: str | Path | None = None, label: str | N
     elif "target_id" in lower:
         df = df.rename(columns={lower["target_id"]: "target_id"})
         if fasta is None:
-            raise InputError(f"{path}: has 'target_id' but no 'sequence' column; pass the targets' FASTA file")
+            raise InputError(
+                f"{path}: has 'target_id' but no 'sequence' column; pass the targets' FASTA file"
+            )
         df["sequence"] = attach_sequences(df["target_id"], fasta)
     else:
         raise InputError(f"{path}: needs a 'sequence' column, or 'target_id' plus a FASTA file")
@@ -86,7 +94,9 @@ def attach_sequences(target_ids: pd.Series, fasta: str | Path) -> pd.Series:
 def normalise_pairs(df: pd.DataFrame, label: str | None = "label") -> pd.DataFrame:
     """Fill ids and the label column so every downstream step sees the same shape."""
     out = df.copy()
-    out.attrs.setdefault("input_columns", [str(c) for c in df.columns])  # what the user gave, for output files
+    out.attrs.setdefault(
+        "input_columns", [str(c) for c in df.columns]
+    )  # what the user gave, for output files
     out["smiles"] = out["smiles"].astype(object).where(out["smiles"].notna(), None)
     out["sequence"] = out["sequence"].astype(object).where(out["sequence"].notna(), None)
     if "drug_id" not in out:
@@ -113,7 +123,9 @@ def validate_pairs(df: pd.DataFrame, max_len: int | None = None) -> pd.DataFrame
     out = df.copy()
     smiles = [s if isinstance(s, str) else None for s in out["smiles"]]
     unique_smiles = list(dict.fromkeys(s for s in smiles if s is not None))
-    parsed = {s: p for s, p in zip(unique_smiles, parse_smiles(unique_smiles, standardize=False), strict=True)}
+    parsed = {
+        s: p for s, p in zip(unique_smiles, parse_smiles(unique_smiles, standardize=False), strict=True)
+    }
     seq_errors: dict[str, str | None] = {}
     errors: list[str | None] = []
     for smi, seq in zip(smiles, out["sequence"], strict=True):

@@ -80,11 +80,15 @@ class RegionData:
     test_hots: pd.DataFrame
     test_bp: list[TrainingProtein]
     indep_bp: list[TrainingProtein]
-    low_identity: dict[str, float] = field(default_factory=dict)  # test sequence -> max identity to train+valid
+    low_identity: dict[str, float] = field(
+        default_factory=dict
+    )  # test sequence -> max identity to train+valid
     report: dict[str, Any] = field(default_factory=dict)
 
 
-def _cached_identity(queries: list[str], refs: list[str], cache_dir: Path, floor: float | None = None) -> np.ndarray:
+def _cached_identity(
+    queries: list[str], refs: list[str], cache_dir: Path, floor: float | None = None
+) -> np.ndarray:
     from drugloop.binding.identity import max_identity
 
     key = hashlib.sha256(json.dumps([queries, refs, floor]).encode()).hexdigest()[:20]
@@ -108,7 +112,9 @@ def prepare(cache_dir: Path = Path(".cache/regions"), with_low_identity: bool = 
     hots_val = load_hots("validation")
     hots_train = load_hots("hots_validation")
 
-    test_seqs = sorted(set(hots_test["sequence"]) | set(bp.loc[bp.split == "test", "sequence"]) | set(indep["sequence"]))
+    test_seqs = sorted(
+        set(hots_test["sequence"]) | set(bp.loc[bp.split == "test", "sequence"]) | set(indep["sequence"])
+    )
     train_bp = bindpredict_proteins(bp[bp.split.isin(["fold1", "fold2", "fold3", "fold4"])])
     valid_bp = bindpredict_proteins(bp[bp.split == "fold5"])
     train_h = hots_proteins(hots_train)
@@ -120,25 +126,38 @@ def prepare(cache_dir: Path = Path(".cache/regions"), with_low_identity: bool = 
     keep_valid = ident_valid < IDENTITY_MAX
     valid_kept = [p for p, k in zip(valid_all, keep_valid, strict=True) if k]
     ident_train = _cached_identity([p.sequence for p in train_all], test_seqs, cache_dir, IDENTITY_MAX)
-    ident_tv = _cached_identity([p.sequence for p in train_all], [p.sequence for p in valid_kept], cache_dir,
-                                IDENTITY_MAX)
+    ident_tv = _cached_identity(
+        [p.sequence for p in train_all], [p.sequence for p in valid_kept], cache_dir, IDENTITY_MAX
+    )
     keep_train = (ident_train < IDENTITY_MAX) & (ident_tv < IDENTITY_MAX)
     train_kept = [p for p, k in zip(train_all, keep_train, strict=True) if k]
-    report.update({
-        "train_candidates": len(train_all), "train_removed_test_twins": int((ident_train >= IDENTITY_MAX).sum()),
-        "train_removed_valid_twins": int(((ident_train < IDENTITY_MAX) & (ident_tv >= IDENTITY_MAX)).sum()),
-        "train_kept": len(train_kept), "valid_candidates": len(valid_all),
-        "valid_removed_test_twins": int((~keep_valid).sum()), "valid_kept": len(valid_kept),
-    })
+    report.update(
+        {
+            "train_candidates": len(train_all),
+            "train_removed_test_twins": int((ident_train >= IDENTITY_MAX).sum()),
+            "train_removed_valid_twins": int(
+                ((ident_train < IDENTITY_MAX) & (ident_tv >= IDENTITY_MAX)).sum()
+            ),
+            "train_kept": len(train_kept),
+            "valid_candidates": len(valid_all),
+            "valid_removed_test_twins": int((~keep_valid).sum()),
+            "valid_kept": len(valid_kept),
+        }
+    )
     kept_valid_ids = {id(p) for p in valid_kept}
     hv_keep = {p.sequence for p in valid_h if id(p) in kept_valid_ids}
     valid_hots = hots_val[hots_val["sequence"].isin(hv_keep)].reset_index(drop=True)
     valid_bp_kept = [p for p in valid_bp if id(p) in kept_valid_ids]
 
     data = RegionData(
-        train=train_kept, valid=valid_kept, valid_hots=valid_hots, valid_bp=valid_bp_kept,
-        test_hots=hots_test, test_bp=bindpredict_proteins(bp[bp.split == "test"]),
-        indep_bp=bindpredict_proteins(indep), report=report,
+        train=train_kept,
+        valid=valid_kept,
+        valid_hots=valid_hots,
+        valid_bp=valid_bp_kept,
+        test_hots=hots_test,
+        test_bp=bindpredict_proteins(bp[bp.split == "test"]),
+        indep_bp=bindpredict_proteins(indep),
+        report=report,
     )
     report["test_sequences"] = test_seqs
     if with_low_identity:
@@ -162,8 +181,11 @@ def add_low_identity(data: RegionData, cache_dir: Path) -> None:
 DECODER_GRID: list[dict[str, Any]] = (
     [{"kind": "segment", "threshold": t, "min_length": 4} for t in (0.2, 0.3, 0.4, 0.5, 0.6)]
     + [{"kind": "pad", "threshold": t, "pad": PAD} for t in (0.2, 0.3, 0.4, 0.5, 0.6)]
-    + [{"kind": "anchor", "threshold": t, "nms_iou": n, "max_regions": 30}
-       for t in (0.2, 0.35, 0.5) for n in (0.1, 0.3)]
+    + [
+        {"kind": "anchor", "threshold": t, "nms_iou": n, "max_regions": 30}
+        for t in (0.2, 0.35, 0.5)
+        for n in (0.1, 0.3)
+    ]
 )
 
 
@@ -172,13 +194,19 @@ def _in_range(regions: list[tuple[int, int, float]], lo: float, hi: float) -> li
     return [r for r in regions if r[1] >= lo and r[0] <= hi]
 
 
-def score_hots(model: RegionPredictor, df: pd.DataFrame, decoder: dict[str, Any],
-               probs: dict[str, np.ndarray] | None = None) -> tuple[dict[str, float], dict[str, list]]:
+def score_hots(
+    model: RegionPredictor,
+    df: pd.DataFrame,
+    decoder: dict[str, Any],
+    probs: dict[str, np.ndarray] | None = None,
+) -> tuple[dict[str, float], dict[str, list]]:
     """AP@0.5 and top-n success per complex, with (HoTS protocol) and without the PDB-range restriction."""
     seqs = list(dict.fromkeys(df["sequence"]))
     if probs is None:
         probs = dict(zip(seqs, model.predict_proba([check_sequence(s) for s in seqs]), strict=True))
-    regions = {s: [r.as_tuple() for r in decode_regions(probs[s][:, 0], probs[s][:, 3], decoder)] for s in seqs}
+    regions = {
+        s: [r.as_tuple() for r in decode_regions(probs[s][:, 0], probs[s][:, 3], decoder)] for s in seqs
+    }
     preds, preds_all, trues = [], [], []
     has_range = {"pdb_start", "pdb_end"} <= set(df.columns)
     for row in df.itertuples(index=False):
@@ -202,7 +230,9 @@ def hots_probs(model: RegionPredictor, df: pd.DataFrame) -> dict[str, np.ndarray
     return dict(zip(seqs, model.predict_proba([check_sequence(s) for s in seqs]), strict=True))
 
 
-def select_decoder(model: RegionPredictor, valid_hots: pd.DataFrame) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def select_decoder(
+    model: RegionPredictor, valid_hots: pd.DataFrame
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The decoder with the best validation AP@0.5 (ties: top-n success)."""
     probs = hots_probs(model, valid_hots)
     table = []
@@ -213,7 +243,9 @@ def select_decoder(model: RegionPredictor, valid_hots: pd.DataFrame) -> tuple[di
     return dict(best["decoder"]), table
 
 
-def residue_scores(model: RegionPredictor, proteins: list[TrainingProtein], head: str = "small") -> tuple[list, list]:
+def residue_scores(
+    model: RegionPredictor, proteins: list[TrainingProtein], head: str = "small"
+) -> tuple[list, list]:
     probs = model.predict_proba([p.sequence for p in proteins])
     h = HEADS.index(head)
     return [p.labels[head] for p in proteins], [pr[:, h] for pr in probs]
@@ -224,6 +256,8 @@ def select_binding_threshold(model: RegionPredictor, valid_bp: list[TrainingProt
     return best_threshold(labels, scores, "mcc")
 
 
-def score_residues(model: RegionPredictor, proteins: list[TrainingProtein], threshold: float) -> dict[str, float]:
+def score_residues(
+    model: RegionPredictor, proteins: list[TrainingProtein], threshold: float
+) -> dict[str, float]:
     labels, scores = residue_scores(model, proteins)
     return residue_metrics(labels, scores, threshold)

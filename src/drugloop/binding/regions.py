@@ -52,13 +52,91 @@ MAX_LENGTH = 5000
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 _AA = "ACDEFGHIKLMNPQRSTVWY"
 # physico-chemical scales (published values), standardised below
-_KD = dict(zip(_AA, [1.8, 2.5, -3.5, -3.5, 2.8, -0.4, -3.2, 4.5, -3.9, 3.8, 1.9, -3.5, -1.6, -3.5, -4.5, -0.8, -0.7,
-                     4.2, -0.9, -1.3], strict=True))
-_VOL = dict(zip(_AA, [88.6, 108.5, 111.1, 138.4, 189.9, 60.1, 153.2, 166.7, 168.6, 166.7, 162.9, 114.1, 112.7,
-                      143.8, 173.4, 89.0, 116.1, 140.0, 227.8, 193.6], strict=True))
+_KD = dict(
+    zip(
+        _AA,
+        [
+            1.8,
+            2.5,
+            -3.5,
+            -3.5,
+            2.8,
+            -0.4,
+            -3.2,
+            4.5,
+            -3.9,
+            3.8,
+            1.9,
+            -3.5,
+            -1.6,
+            -3.5,
+            -4.5,
+            -0.8,
+            -0.7,
+            4.2,
+            -0.9,
+            -1.3,
+        ],
+        strict=True,
+    )
+)
+_VOL = dict(
+    zip(
+        _AA,
+        [
+            88.6,
+            108.5,
+            111.1,
+            138.4,
+            189.9,
+            60.1,
+            153.2,
+            166.7,
+            168.6,
+            166.7,
+            162.9,
+            114.1,
+            112.7,
+            143.8,
+            173.4,
+            89.0,
+            116.1,
+            140.0,
+            227.8,
+            193.6,
+        ],
+        strict=True,
+    )
+)
 _CHARGE = {**dict.fromkeys(_AA, 0.0), "D": -1.0, "E": -1.0, "K": 1.0, "R": 1.0, "H": 0.1}
-_POL = dict(zip(_AA, [8.1, 5.5, 13.0, 12.3, 5.2, 9.0, 10.4, 5.2, 11.3, 4.9, 5.7, 11.6, 8.0, 10.5, 10.5, 9.2, 8.6,
-                      5.9, 5.4, 6.2], strict=True))
+_POL = dict(
+    zip(
+        _AA,
+        [
+            8.1,
+            5.5,
+            13.0,
+            12.3,
+            5.2,
+            9.0,
+            10.4,
+            5.2,
+            11.3,
+            4.9,
+            5.7,
+            11.6,
+            8.0,
+            10.5,
+            10.5,
+            9.2,
+            8.6,
+            5.9,
+            5.4,
+            6.2,
+        ],
+        strict=True,
+    )
+)
 _AROM = {**dict.fromkeys(_AA, 0.0), "F": 1.0, "W": 1.0, "Y": 1.0, "H": 0.5}
 
 
@@ -90,7 +168,9 @@ def check_sequence(seq: Any, max_length: int = MAX_LENGTH) -> str:
     text = "".join(str(seq).split()).upper()
     text = "".join("X" if c in NONSTANDARD else c for c in text)
     if len(text) > max_length:
-        raise InputError(f"sequence of {len(text):,} residues is longer than the {max_length:,} this model accepts")
+        raise InputError(
+            f"sequence of {len(text):,} residues is longer than the {max_length:,} this model accepts"
+        )
     return text
 
 
@@ -208,8 +288,9 @@ def _build_net(channels: int, dilations: Sequence[int], kernel: int, dropout: fl
             super().__init__()
             self.inp = nn.Conv1d(N_FEATURES, channels, 1)
             self.blocks = nn.ModuleList(Block(d) for d in dilations)
-            self.head = nn.Sequential(nn.Conv1d(2 * channels, channels, 1), nn.GELU(),
-                                      nn.Conv1d(channels, len(HEADS), 1))
+            self.head = nn.Sequential(
+                nn.Conv1d(2 * channels, channels, 1), nn.GELU(), nn.Conv1d(channels, len(HEADS), 1)
+            )
 
         def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
             """x: (B, L, F), mask: (B, L) bool -> logits (B, L, len(HEADS))."""
@@ -248,7 +329,9 @@ class TrainingProtein:
     labels: dict[str, np.ndarray | None]
 
 
-def _batches(proteins: Sequence[TrainingProtein], budget: int, rng: np.random.Generator | None) -> list[list[int]]:
+def _batches(
+    proteins: Sequence[TrainingProtein], budget: int, rng: np.random.Generator | None
+) -> list[list[int]]:
     """Indices grouped by similar length so a batch holds about ``budget`` padded residues."""
     lengths = np.array([len(p.sequence) for p in proteins])
     order = np.argsort(lengths + (rng.uniform(0, 40, len(lengths)) if rng is not None else 0), kind="stable")
@@ -282,8 +365,13 @@ class RegionPredictor:
         self.card: dict[str, Any] = {}
 
     # -- training -------------------------------------------------------------------------------------------
-    def _tensors(self, proteins: Sequence[TrainingProtein], idx: list[int], crop: int | None,
-                 rng: np.random.Generator | None):  # noqa: ANN202
+    def _tensors(
+        self,
+        proteins: Sequence[TrainingProtein],
+        idx: list[int],
+        crop: int | None,
+        rng: np.random.Generator | None,
+    ):  # noqa: ANN202
         import torch
 
         spans = []
@@ -294,7 +382,9 @@ class RegionPredictor:
                 spans.append((s, s + crop))
             else:
                 spans.append((0, n))
-        width = -(-max(e - s for s, e in spans) // 32) * 32  # few distinct shapes: CPU conv kernels are cached
+        width = (
+            -(-max(e - s for s, e in spans) // 32) * 32
+        )  # few distinct shapes: CPU conv kernels are cached
         x = np.zeros((len(idx), width, N_FEATURES), dtype=np.float32)
         y = np.zeros((len(idx), width, len(HEADS)), dtype=np.float32)
         w = np.zeros((len(idx), width, len(HEADS)), dtype=np.float32)
@@ -338,9 +428,13 @@ class RegionPredictor:
         opt = torch.optim.AdamW(net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
         n_batches = len(_batches(train, p["batch_residues"], None))
         total_steps = p["epochs"] * (n_batches + 8) + 10  # length-jittered batching varies the count a little
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p["lr"], total_steps=total_steps, pct_start=0.1)
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=p["lr"], total_steps=total_steps, pct_start=0.1
+        )
         step = 0
-        val_batches = [self._tensors(valid, b, None, None) for b in _batches(valid, 4 * p["batch_residues"], None)]
+        val_batches = [
+            self._tensors(valid, b, None, None) for b in _batches(valid, 4 * p["batch_residues"], None)
+        ]
         best, best_loss, bad, history = None, math.inf, 0, []
         started = time.perf_counter()
         for epoch in range(1, p["epochs"] + 1):
@@ -359,12 +453,22 @@ class RegionPredictor:
             net.eval()
             with torch.no_grad():
                 val = float(np.mean([float(self._loss(net, vb)) for vb in val_batches]))
-            record = {"epoch": epoch, "train_loss": total / max(count, 1), "val_loss": val,
-                      "seconds": time.perf_counter() - started}
+            record = {
+                "epoch": epoch,
+                "train_loss": total / max(count, 1),
+                "val_loss": val,
+                "seconds": time.perf_counter() - started,
+            }
             history.append(record)
             if progress:
                 progress(epoch, record)
-            log.info("region model seed %d epoch %d train %.4f val %.4f", self.seed, epoch, record["train_loss"], val)
+            log.info(
+                "region model seed %d epoch %d train %.4f val %.4f",
+                self.seed,
+                epoch,
+                record["train_loss"],
+                val,
+            )
             if val < best_loss - 1e-5:
                 best_loss, bad, best = val, 0, copy.deepcopy(net.state_dict())
             else:
@@ -373,9 +477,17 @@ class RegionPredictor:
                     break
         net.load_state_dict(best)
         self.net = net.eval()
-        self.card.update({"seed": self.seed, "params": p, "history": history, "best_val_loss": best_loss,
-                          "n_train": len(train), "n_valid": len(valid),
-                          "train_seconds": round(time.perf_counter() - started, 1)})
+        self.card.update(
+            {
+                "seed": self.seed,
+                "params": p,
+                "history": history,
+                "best_val_loss": best_loss,
+                "n_train": len(train),
+                "n_valid": len(valid),
+                "train_seconds": round(time.perf_counter() - started, 1),
+            }
+        )
         return self
 
     # -- prediction -----------------------------------------------------------------------------------------
@@ -395,7 +507,9 @@ class RegionPredictor:
                     out[i] = prob[row, : len(sequences[i])].astype(np.float64)
         return [o if o is not None else np.zeros((0, len(HEADS))) for o in out]
 
-    def predict(self, sequences: Sequence[str] | str, decoder: dict[str, Any] | None = None) -> list[RegionPrediction]:
+    def predict(
+        self, sequences: Sequence[str] | str, decoder: dict[str, Any] | None = None
+    ) -> list[RegionPrediction]:
         """Validated sequences -> per-residue probabilities and regions. Raises InputError for a bad sequence;
         use ``predict_many`` to get one message per bad input instead."""
         if isinstance(sequences, str):
@@ -408,7 +522,9 @@ class RegionPredictor:
             preds.append(RegionPrediction(seq, binding, region, decode_regions(binding, region, dec)))
         return preds
 
-    def predict_many(self, records: Sequence[tuple[str, Any]]) -> list[tuple[str, RegionPrediction | None, str | None]]:
+    def predict_many(
+        self, records: Sequence[tuple[str, Any]]
+    ) -> list[tuple[str, RegionPrediction | None, str | None]]:
         """(id, sequence) records -> (id, prediction or None, error or None): bad inputs do not stop the others."""
         ok: list[tuple[int, str]] = []
         results: list[tuple[str, RegionPrediction | None, str | None]] = []
@@ -438,8 +554,16 @@ class RegionPredictor:
         save_file({k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}, str(tmp))
         tmp.chmod(0o644)
         tmp.replace(folder / "regions.safetensors")
-        card = {**self.card, "model_type": "region-cnn", "version": 1, "heads": list(HEADS), "seed": self.seed,
-                "params": self.params, "decoder": self.decoder, "binding_threshold": self.binding_threshold}
+        card = {
+            **self.card,
+            "model_type": "region-cnn",
+            "version": 1,
+            "heads": list(HEADS),
+            "seed": self.seed,
+            "params": self.params,
+            "decoder": self.decoder,
+            "binding_threshold": self.binding_threshold,
+        }
         card.pop("history", None) if len(json.dumps(card.get("history", []))) > 20000 else None
         atomic_write_json(folder / "regions.json", card)
         return folder
@@ -458,9 +582,15 @@ class RegionPredictor:
             raise ModelError(f"{card_path}: damaged model card ({exc})") from None
         if card.get("model_type") != "region-cnn" or card.get("version") != 1:
             raise ModelError(f"{card_path}: not a version-1 region model")
-        model = cls(seed=int(card.get("seed", 0)), **{k: v for k, v in card["params"].items() if k in DEFAULTS})
-        net = _build_net(model.params["channels"], model.params["dilations"], model.params["kernel"],
-                         model.params["dropout"])
+        model = cls(
+            seed=int(card.get("seed", 0)), **{k: v for k, v in card["params"].items() if k in DEFAULTS}
+        )
+        net = _build_net(
+            model.params["channels"],
+            model.params["dilations"],
+            model.params["kernel"],
+            model.params["dropout"],
+        )
         try:
             net.load_state_dict(load_file(str(weights)))
         except RuntimeError as exc:
@@ -477,8 +607,12 @@ class RegionPredictor:
         return _default_model()
 
     def describe(self) -> dict[str, Any]:
-        return {"decoder": self.decoder, "binding_threshold": self.binding_threshold,
-                "seed": self.seed, **{k: self.card[k] for k in ("trained_on", "validation") if k in self.card}}
+        return {
+            "decoder": self.decoder,
+            "binding_threshold": self.binding_threshold,
+            "seed": self.seed,
+            **{k: self.card[k] for k in ("trained_on", "validation") if k in self.card},
+        }
 
 
 _DEFAULT: RegionPredictor | None = None

@@ -57,7 +57,9 @@ def load_data(data: str | Path, fasta: str | Path | None = None) -> pd.DataFrame
         return load_named(key)
     path = Path(str(data))
     if not path.exists() and not path.suffix:
-        raise InputError(f"unknown data set {str(data)!r}; valid: {', '.join(NAMED_DATA)}, or a CSV/TSV/Parquet path")
+        raise InputError(
+            f"unknown data set {str(data)!r}; valid: {', '.join(NAMED_DATA)}, or a CSV/TSV/Parquet path"
+        )
     return read_pairs(path, fasta=fasta)
 
 
@@ -86,13 +88,17 @@ def assign_split(
     split = resolve_split(split, df)
     if split == "setting1":
         if "fold" not in df.columns:
-            raise InputError("split 'setting1' needs a DeepDTA 'fold' column (davis, kiba); try --split random")
+            raise InputError(
+                "split 'setting1' needs a DeepDTA 'fold' column (davis, kiba); try --split random"
+            )
         fold = pd.to_numeric(df["fold"], errors="coerce")
         parts = np.select([fold == -1, fold == 0, fold.between(1, 4)], ["test", "val", "train"], "unused")
         return pd.Series(parts, index=df.index, name="part")
     if split == "predefined":
         if "split" not in df.columns:
-            raise InputError("split 'predefined' needs a 'split' column with train/val/test; try --split random")
+            raise InputError(
+                "split 'predefined' needs a 'split' column with train/val/test; try --split random"
+            )
         parts = df["split"].astype(str).str.strip().str.lower().map(_PREDEFINED_PARTS).fillna("unused")
         return pd.Series(parts.to_numpy(dtype=object), index=df.index, name="part")
     from drugloop.data.splits import split_pairs
@@ -100,7 +106,9 @@ def assign_split(
     usable = _usable_mask(df)
     out = pd.Series("unused", index=df.index, name="part", dtype=object)
     if usable.any():
-        out.loc[usable] = split_pairs(df.loc[usable], kind=split, fractions=tuple(fractions), seed=seed).to_numpy()
+        out.loc[usable] = split_pairs(
+            df.loc[usable], kind=split, fractions=tuple(fractions), seed=seed
+        ).to_numpy()
     return out
 
 
@@ -146,7 +154,12 @@ def file_checksums(data: str, df: pd.DataFrame) -> dict[str, str]:
 
 
 def make_model(
-    name: str, task: str, seed: int = 0, ensemble: int = 1, device: str = "auto", params: dict[str, Any] | None = None
+    name: str,
+    task: str,
+    seed: int = 0,
+    ensemble: int = 1,
+    device: str = "auto",
+    params: dict[str, Any] | None = None,
 ) -> BindingModel:
     """Build a model by name; the torch model is imported only when asked for, so the baseline needs no torch."""
     params = dict(params or {})
@@ -176,7 +189,9 @@ def _scored(model: BindingModel, pairs: pd.DataFrame) -> tuple[pd.DataFrame, dic
     ok = pred["prediction"].notna() & pred["label"].notna()
     if not ok.any():
         raise InputError("no rows could be predicted and scored (see the 'error' column)")
-    metrics = score(model.task, pred.loc[ok, "label"].to_numpy(float), pred.loc[ok, "prediction"].to_numpy(float))
+    metrics = score(
+        model.task, pred.loc[ok, "label"].to_numpy(float), pred.loc[ok, "prediction"].to_numpy(float)
+    )
     metrics["n"] = int(ok.sum())
     metrics["n_errors"] = int(pred["error"].notna().sum())
     return pred, metrics
@@ -190,7 +205,9 @@ def check_task(model_task: str, df: pd.DataFrame) -> None:
     if data_task != model_task:
         have = "0/1 interaction labels" if data_task == "binary" else "affinity values"
         want = "interaction probabilities (binary)" if model_task == "binary" else "affinities (regression)"
-        raise ModelError(f"the table has {have} but the model predicts {want}; use a model trained on this kind of label")
+        raise ModelError(
+            f"the table has {have} but the model predicts {want}; use a model trained on this kind of label"
+        )
 
 
 # --------------------------------------------------------------------------- train / evaluate
@@ -210,7 +227,12 @@ def train(config: BindingConfig, progress: ProgressFn | None = None) -> TrainRes
     df = validate_pairs(raw)
     n_bad = int(df["error"].notna().sum())
     if n_bad:
-        log.warning("%d of %d pairs are unusable (first: %s)", n_bad, len(df), df.loc[df["error"].notna(), "error"].iloc[0])
+        log.warning(
+            "%d of %d pairs are unusable (first: %s)",
+            n_bad,
+            len(df),
+            df.loc[df["error"].notna(), "error"].iloc[0],
+        )
     split = resolve_split(config.split, df)
     parts = assign_split(df, split, config.fractions, config.seed)
     usable = _usable_mask(df)
@@ -218,7 +240,9 @@ def train(config: BindingConfig, progress: ProgressFn | None = None) -> TrainRes
     val_df = df.loc[(parts == "val") & usable]
     test_df = df.loc[parts == "test"]
     if train_df.empty or test_df.empty:
-        raise InputError(f"split {split!r} left {len(train_df)} train and {len(test_df)} test rows; need both")
+        raise InputError(
+            f"split {split!r} left {len(train_df)} train and {len(test_df)} test rows; need both"
+        )
     log.info("split %s: %d train, %d val, %d test", split, len(train_df), len(val_df), len(test_df))
 
     model = make_model(config.model, task, config.seed, config.ensemble, config.device, config.model_params)
@@ -238,8 +262,11 @@ def train(config: BindingConfig, progress: ProgressFn | None = None) -> TrainRes
         "model": config.model,
         "seed": config.seed,
         "ensemble": config.ensemble,
-        "n": {"pairs": int(len(df)), "invalid": n_bad, **{p: int((parts == p).sum()) for p in
-                                                          ("train", "val", "test", "unused")}},
+        "n": {
+            "pairs": int(len(df)),
+            "invalid": n_bad,
+            **{p: int((parts == p).sum()) for p in ("train", "val", "test", "unused")},
+        },
         "test": test_metrics,
         "valid": val_metrics,
         "data_sha256": table_sha256(df),
@@ -249,9 +276,14 @@ def train(config: BindingConfig, progress: ProgressFn | None = None) -> TrainRes
     model.card["metrics"] = {"test": test_metrics, "valid": val_metrics}
     model.save(out / "model")
     record["wall_seconds"] = round(time.perf_counter() - started, 3)
-    keep = [c for c in ("drug_id", "target_id", "smiles", "sequence", "label", "prediction", "uncertainty", "error")
-            if c in test_pred.columns]
-    atomic_write_bytes(out / "test_predictions.parquet", _parquet_bytes(test_pred[keep].reset_index(drop=True)))
+    keep = [
+        c
+        for c in ("drug_id", "target_id", "smiles", "sequence", "label", "prediction", "uncertainty", "error")
+        if c in test_pred.columns
+    ]
+    atomic_write_bytes(
+        out / "test_predictions.parquet", _parquet_bytes(test_pred[keep].reset_index(drop=True))
+    )
     atomic_write_json(out / "metrics.json", record)
     write_run_metadata(out, config, config.seed, data_checksums=file_checksums(str(config.data), df))
     return TrainResult(out=out, model=model, metrics=record, predictions=test_pred)
@@ -277,8 +309,14 @@ def evaluate(
             raise InputError(f"split {split!r} has no test rows")
     df = df.loc[df["label"].notna()]
     _, metrics = _scored(model, df)
-    return {"model": str(model_dir), "model_type": model.model_type, "task": model.task, "data": str(data),
-            "split": split or "all", "metrics": metrics}
+    return {
+        "model": str(model_dir),
+        "model_type": model.model_type,
+        "task": model.task,
+        "data": str(data),
+        "split": split or "all",
+        "metrics": metrics,
+    }
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:

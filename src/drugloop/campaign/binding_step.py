@@ -73,12 +73,21 @@ def train_binding(target: Target, out: Path, *, seed: int, ensemble: int, n_esti
         }
     from drugloop.binding.train import file_checksums, table_sha256
 
-    model.card.update({"data": dataset, "label": unit, "split": f"{kind} 80/10/10 (seed {seed})",
-                       "data_sha256": table_sha256(pairs), "data_files": file_checksums(dataset, pairs)})
+    model.card.update(
+        {
+            "data": dataset,
+            "label": unit,
+            "split": f"{kind} 80/10/10 (seed {seed})",
+            "data_sha256": table_sha256(pairs),
+            "data_files": file_checksums(dataset, pairs),
+        }
+    )
     model.card.setdefault("metrics", {})["campaign_holdout"] = metrics
     model_dir = out / "model"
     model.save(model_dir)
-    held = pred.assign(held_out_for=kind)[["drug_id", "target_id", "smiles", "label", "prediction", "uncertainty"]]
+    held = pred.assign(held_out_for=kind)[
+        ["drug_id", "target_id", "smiles", "label", "prediction", "uncertainty"]
+    ]
     return BindingStep(model, model_dir, dataset, unit, kind, metrics, held)
 
 
@@ -93,5 +102,11 @@ def load_binding(path: str | Path) -> BindingStep:
     if isinstance(metrics, dict) and "campaign_holdout" in metrics:  # a model an earlier campaign trained
         metrics = metrics["campaign_holdout"]
     data = str(card.get("data", card.get("dataset", "unknown")))
-    return BindingStep(model, path, data, str(card.get("label", "affinity")), str(card.get("split", "unknown")),
-                       metrics if isinstance(metrics, dict) else {})
+    return BindingStep(
+        model,
+        path,
+        data,
+        str(card.get("label", "affinity")),
+        str(card.get("split", "unknown")),
+        metrics if isinstance(metrics, dict) else {},
+    )

@@ -35,9 +35,21 @@ MODEL_PARAMS: dict[str, Any] = {
 }
 MODEL_DIR = "response_model"
 COLUMNS = [
-    "compound", "kind", "design_rank", "smiles", "depmap_id", "cell_line", "tissue", "cancer_type",
-    "predicted_ln_ic50", "relative_ln_ic50", "rank", "measured_ln_ic50", "held_out",
-    "nearest_gdsc_drug", "nearest_gdsc_similarity",
+    "compound",
+    "kind",
+    "design_rank",
+    "smiles",
+    "depmap_id",
+    "cell_line",
+    "tissue",
+    "cancer_type",
+    "predicted_ln_ic50",
+    "relative_ln_ic50",
+    "rank",
+    "measured_ln_ic50",
+    "held_out",
+    "nearest_gdsc_drug",
+    "nearest_gdsc_similarity",
 ]
 
 
@@ -47,10 +59,20 @@ def cell_annotations(depmap_ids: pd.Index) -> pd.DataFrame:
 
     ann = load_deepcdr_cell_lines().dropna(subset=["depmap_id"]).drop_duplicates("depmap_id")
     ann = ann.set_index("depmap_id").reindex(depmap_ids)
-    tissue = ann["site_primary"].astype(object).map(lambda s: str(s).replace("_", " ") if isinstance(s, str) else None)
+    tissue = (
+        ann["site_primary"]
+        .astype(object)
+        .map(lambda s: str(s).replace("_", " ") if isinstance(s, str) else None)
+    )
     name = ann["name"].astype(object).where(ann["name"].notna(), pd.Series(depmap_ids, index=depmap_ids))
-    return pd.DataFrame({"cell_line": name.astype(str), "tissue": tissue.fillna("unknown"),
-                         "cancer_type": ann["tcga_code"].astype(object).fillna("unknown")}, index=depmap_ids)
+    return pd.DataFrame(
+        {
+            "cell_line": name.astype(str),
+            "tissue": tissue.fillna("unknown"),
+            "cancer_type": ann["tcga_code"].astype(object).fillna("unknown"),
+        },
+        index=depmap_ids,
+    )
 
 
 def response_model(out: Path, seed: int, path: str | Path | None = None) -> tuple[Any, dict[str, Any], Any]:
@@ -73,15 +95,27 @@ def response_model(out: Path, seed: int, path: str | Path | None = None) -> tupl
             "n_test": (card.get("test_metrics") or {}).get("n_test"),
             "test_drugs": None,  # not recorded by `drugloop response train`
             "cell_lines": None,
-            "test": {k: float(v) for k, v in (card.get("test_metrics") or {}).items()
-                     if k in ("rmse", "pearson", "spearman", "per_drug_pearson_median")},
+            "test": {
+                k: float(v)
+                for k, v in (card.get("test_metrics") or {}).items()
+                if k in ("rmse", "pearson", "spearman", "per_drug_pearson_median")
+            },
             "omics": card["omics"],
             "n_bits": card["n_bits"],
         }
         return model, holdout, load_gdsc_data(tuple(card["omics"]))
     data = load_gdsc_data(OMICS)
-    cfg = ResponseConfig(split="cold_drug", fractions=FRACTIONS, model="lgbm", omics=OMICS, n_bits=N_BITS,
-                         seed=seed, threads=1, model_params=MODEL_PARAMS, out=folder)
+    cfg = ResponseConfig(
+        split="cold_drug",
+        fractions=FRACTIONS,
+        model="lgbm",
+        omics=OMICS,
+        n_bits=N_BITS,
+        seed=seed,
+        threads=1,
+        model_params=MODEL_PARAMS,
+        out=folder,
+    )
     model, metrics, data, parts = fit_on_split(cfg, data)
     pairs = data.pairs
     train, test = pairs[(parts == "train").to_numpy()], pairs[(parts == "test").to_numpy()]
@@ -95,7 +129,9 @@ def response_model(out: Path, seed: int, path: str | Path | None = None) -> tupl
         "cell_lines": int(pairs["depmap_id"].nunique()),
         "test": {k: float(metrics[k]) for k in ("rmse", "pearson", "spearman", "per_drug_pearson_median")},
         # ranks each held-out drug's cell lines by the lines' mean ln IC50 over the training drugs
-        "baseline_per_drug_pearson_median": per_drug_pearson(test, test["depmap_id"].map(cell_mean).to_numpy()),
+        "baseline_per_drug_pearson_median": per_drug_pearson(
+            test, test["depmap_id"].map(cell_mean).to_numpy()
+        ),
         "fit_seconds": float(metrics["fit_seconds"]),
         "omics": list(OMICS),
         "n_bits": N_BITS,
@@ -138,17 +174,21 @@ def predict_cell_lines(model: Any, data: Any, compounds: pd.DataFrame) -> pd.Dat
 
     measured = data.pairs.set_index(["drug_name", "depmap_id"])["ln_ic50"]
     ann = cell_annotations(cells.index)
-    frame = pd.DataFrame({
-        "compound": np.repeat(compounds["compound"].to_numpy(object), n_cells),
-        "kind": np.repeat(compounds["kind"].to_numpy(object), n_cells),
-        "design_rank": pd.array(np.repeat(compounds["design_rank"].to_numpy(), n_cells), dtype="Int64"),
-        "smiles": np.repeat(compounds["smiles"].to_numpy(object), n_cells),
-        "depmap_id": np.tile(cells.index.to_numpy(object), len(compounds)),
-        "predicted_ln_ic50": pred.astype(float),
-        "held_out": np.repeat(compounds["held_out"].to_numpy(bool), n_cells),
-        "nearest_gdsc_drug": np.repeat(gdsc.index.to_numpy(object)[nearest], n_cells),
-        "nearest_gdsc_similarity": np.repeat(sim[np.arange(len(compounds)), nearest].astype(float), n_cells),
-    })
+    frame = pd.DataFrame(
+        {
+            "compound": np.repeat(compounds["compound"].to_numpy(object), n_cells),
+            "kind": np.repeat(compounds["kind"].to_numpy(object), n_cells),
+            "design_rank": pd.array(np.repeat(compounds["design_rank"].to_numpy(), n_cells), dtype="Int64"),
+            "smiles": np.repeat(compounds["smiles"].to_numpy(object), n_cells),
+            "depmap_id": np.tile(cells.index.to_numpy(object), len(compounds)),
+            "predicted_ln_ic50": pred.astype(float),
+            "held_out": np.repeat(compounds["held_out"].to_numpy(bool), n_cells),
+            "nearest_gdsc_drug": np.repeat(gdsc.index.to_numpy(object)[nearest], n_cells),
+            "nearest_gdsc_similarity": np.repeat(
+                sim[np.arange(len(compounds)), nearest].astype(float), n_cells
+            ),
+        }
+    )
     frame = frame.join(ann, on="depmap_id")
     keys = pd.MultiIndex.from_arrays([frame["compound"], frame["depmap_id"]])
     frame["measured_ln_ic50"] = measured.reindex(keys).to_numpy(float)
@@ -165,18 +205,35 @@ def tissue_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per compound and tissue: cell lines, median predicted and relative ln IC50, rank of the tissue (1 = most
     sensitive by median relative ln IC50; tissues with fewer than 3 lines, and unannotated lines, are kept but not
     ranked)."""
-    cols = ["compound", "kind", "tissue", "cell_lines", "median_predicted_ln_ic50", "median_relative_ln_ic50",
-            "tissue_rank"]
+    cols = [
+        "compound",
+        "kind",
+        "tissue",
+        "cell_lines",
+        "median_predicted_ln_ic50",
+        "median_relative_ln_ic50",
+        "tissue_rank",
+    ]
     if frame.empty:
         return pd.DataFrame(columns=cols)
     g = frame.groupby(["compound", "kind", "tissue"], sort=False)
-    out = g.agg(cell_lines=("depmap_id", "size"), median_predicted_ln_ic50=("predicted_ln_ic50", "median"),
-                median_relative_ln_ic50=("relative_ln_ic50", "median")).reset_index()
+    out = g.agg(
+        cell_lines=("depmap_id", "size"),
+        median_predicted_ln_ic50=("predicted_ln_ic50", "median"),
+        median_relative_ln_ic50=("relative_ln_ic50", "median"),
+    ).reset_index()
     ranked = (out["cell_lines"] >= 3) & (out["tissue"] != "unknown")
     out["tissue_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
-    out.loc[ranked, "tissue_rank"] = (out[ranked].groupby("compound", sort=False)["median_relative_ln_ic50"]
-                                      .rank(method="first").astype("int64"))
+    out.loc[ranked, "tissue_rank"] = (
+        out[ranked]
+        .groupby("compound", sort=False)["median_relative_ln_ic50"]
+        .rank(method="first")
+        .astype("int64")
+    )
     order = {c: i for i, c in enumerate(frame["compound"].unique())}
-    out = out.sort_values(["compound", "tissue_rank", "tissue"], na_position="last",
-                          key=lambda c: c.map(order) if c.name == "compound" else c)
+    out = out.sort_values(
+        ["compound", "tissue_rank", "tissue"],
+        na_position="last",
+        key=lambda c: c.map(order) if c.name == "compound" else c,
+    )
     return out[cols].reset_index(drop=True)

@@ -20,7 +20,9 @@ class ObjectiveWeights(BaseModel):
     qed: float = Field(1.0, ge=0)
     sa: float = Field(1.0, ge=0)
     novelty: float = Field(1.0, ge=0)
-    uncertainty: float = Field(0.5, ge=0, description="weight of low ensemble spread (trust in the prediction)")
+    uncertainty: float = Field(
+        0.5, ge=0, description="weight of low ensemble spread (trust in the prediction)"
+    )
 
 
 class CampaignConfig(BaseModel):
@@ -32,13 +34,20 @@ class CampaignConfig(BaseModel):
     budget: int = Field(300, description="compounds 'made and tested' (objective calls) in the design loop")
     batch: int = Field(30, description="compounds per design-make-test cycle")
     seed: int = 0
-    model: str | None = Field(None, description="a trained binding model folder; trained on the shipped data if absent")
-    approval_model: str | None = Field(None, description="a trained approval engine folder; trained here if absent")
+    model: str | None = Field(
+        None, description="a trained binding model folder; trained on the shipped data if absent"
+    )
+    approval_model: str | None = Field(
+        None, description="a trained approval engine folder; trained here if absent"
+    )
     response_model: str | None = Field(
-        None, description="a trained GDSC response model folder for the cell-line step; trained here if absent"
+        None,
+        description="a trained GDSC response model folder for the cell-line step; trained here if absent",
     )
     ensemble: int = Field(3, ge=1, le=10, description="binding models in the ensemble (spread = uncertainty)")
-    n_estimators: int = Field(600, ge=10, description="trees per LightGBM member when the campaign trains one")
+    n_estimators: int = Field(
+        600, ge=10, description="trees per LightGBM member when the campaign trains one"
+    )
     top: int = Field(12, ge=1, le=100, description="designs shown, explained and assessed")
     binding_scale: tuple[float, float] = Field(
         (5.0, 9.0), description="affinity mapped to desirability 0.02..0.98 by a sigmoid between these"

@@ -95,8 +95,9 @@ def tissue_heatmap_png(tissues: pd.DataFrame) -> bytes:
     image = ax.imshow(grid.to_numpy(float), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
     ax.set_xticks(range(grid.shape[1]), [t[:28] for t in grid.columns], rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(grid.shape[0]), list(grid.index), fontsize=7)
-    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01).set_label("median relative ln IC50\n(red = sensitive)",
-                                                                   fontsize=7)
+    fig.colorbar(image, ax=ax, fraction=0.03, pad=0.01).set_label(
+        "median relative ln IC50\n(red = sensitive)", fontsize=7
+    )
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -112,59 +113,121 @@ def _cell_line_section(out: Path, steps: list[dict[str, Any]]) -> str:
     hold = info.get("holdout", {})
     test = hold.get("test", {})
     per_drug, baseline = test.get("per_drug_pearson_median"), hold.get("baseline_per_drug_pearson_median")
-    body = [_kv({"model": f"LightGBM pan-drug response ({'+'.join(hold.get('omics', []))} + "
-                          f"{hold.get('n_bits')}-bit ECFP -> ln IC50)",
-                 "trained on": "GDSC (TGSA copy): " + ", ".join(
-                     f"{hold[k]} {what}" for k, what in (("n_train", "pairs"), ("train_drugs", "drugs"),
-                                                          ("cell_lines", "cell lines")) if hold.get(k)),
-                 "held-out split": hold.get("split"),
-                 "held-out drugs": f"{len(hold.get('test_drugs') or []) or 'n/a'} ({hold.get('n_test')} pairs)"})]
+    body = [
+        _kv(
+            {
+                "model": f"LightGBM pan-drug response ({'+'.join(hold.get('omics', []))} + "
+                f"{hold.get('n_bits')}-bit ECFP -> ln IC50)",
+                "trained on": "GDSC (TGSA copy): "
+                + ", ".join(
+                    f"{hold[k]} {what}"
+                    for k, what in (
+                        ("n_train", "pairs"),
+                        ("train_drugs", "drugs"),
+                        ("cell_lines", "cell lines"),
+                    )
+                    if hold.get(k)
+                ),
+                "held-out split": hold.get("split"),
+                "held-out drugs": f"{len(hold.get('test_drugs') or []) or 'n/a'} ({hold.get('n_test')} pairs)",
+            }
+        )
+    ]
     if test:
-        body.append("<p>Accuracy on drugs the model never saw (a design is such a drug), in ln IC50 (µM):</p>")
-        body.append(table_html([{**{k: float(v) for k, v in test.items()},
-                                 "baseline per-drug Pearson": float(baseline) if baseline is not None else "n/a"}]))
-        body.append("<p>Per-drug Pearson is how well the model orders the cell lines for one unseen drug (median over "
-                    "the held-out drugs). The baseline orders every drug's cell lines by the lines' mean ln IC50 over "
-                    "the training drugs, i.e. by how sensitive each line is to drugs in general. "
-                    + (f"Here the model ({_fmt(per_drug)}) is no better than that baseline ({_fmt(baseline)}), so the "
-                       "lists below mostly name cell lines that are sensitive to most drugs, not to this chemistry in "
-                       "particular. " if per_drug is not None and baseline is not None and per_drug < baseline + 0.05
-                       else "")
-                    + "Absolute ln IC50 of new drugs is far less reliable than the order of cell lines, so the tables "
-                    "also give each line relative to the compound's median line (negative = more sensitive).</p>")
+        body.append(
+            "<p>Accuracy on drugs the model never saw (a design is such a drug), in ln IC50 (µM):</p>"
+        )
+        body.append(
+            table_html(
+                [
+                    {
+                        **{k: float(v) for k, v in test.items()},
+                        "baseline per-drug Pearson": float(baseline) if baseline is not None else "n/a",
+                    }
+                ]
+            )
+        )
+        body.append(
+            "<p>Per-drug Pearson is how well the model orders the cell lines for one unseen drug (median over "
+            "the held-out drugs). The baseline orders every drug's cell lines by the lines' mean ln IC50 over "
+            "the training drugs, i.e. by how sensitive each line is to drugs in general. "
+            + (
+                f"Here the model ({_fmt(per_drug)}) is no better than that baseline ({_fmt(baseline)}), so the "
+                "lists below mostly name cell lines that are sensitive to most drugs, not to this chemistry in "
+                "particular. "
+                if per_drug is not None and baseline is not None and per_drug < baseline + 0.05
+                else ""
+            )
+            + "Absolute ln IC50 of new drugs is far less reliable than the order of cell lines, so the tables "
+            "also give each line relative to the compound's median line (negative = more sensitive).</p>"
+        )
     refs = _read(out, "cell_line_references.parquet")
     if refs is not None and len(refs):
         held = hold.get("test_drugs")
-        body.append("<h3>GDSC drugs that hit the target (reference)</h3><p>Linked by GDSC's own target annotation "
-                    "or by a DAVIS Kd of at most 100 nM within 10-fold of the drug's best kinase. Their predictions "
-                    "below are in-sample where the drug was in training; their measured GDSC values are given "
-                    "beside them.</p>")
-        body.append(table_html([{"drug": r.drug_name, "sources": r.sources,
-                                 "in training": "unknown" if held is None else
-                                 "no (held out)" if r.drug_name in held else "yes",
-                                 "evidence": r.evidence} for r in refs.itertuples()]))
+        body.append(
+            "<h3>GDSC drugs that hit the target (reference)</h3><p>Linked by GDSC's own target annotation "
+            "or by a DAVIS Kd of at most 100 nM within 10-fold of the drug's best kinase. Their predictions "
+            "below are in-sample where the drug was in training; their measured GDSC values are given "
+            "beside them.</p>"
+        )
+        body.append(
+            table_html(
+                [
+                    {
+                        "drug": r.drug_name,
+                        "sources": r.sources,
+                        "in training": "unknown"
+                        if held is None
+                        else "no (held out)"
+                        if r.drug_name in held
+                        else "yes",
+                        "evidence": r.evidence,
+                    }
+                    for r in refs.itertuples()
+                ]
+            )
+        )
     rows = []
     for compound, g in frame.groupby("compound", sort=False):
         top = g.nsmallest(5, "rank")
         first = g.iloc[0]
-        row = {"compound": compound, "kind": first["kind"],
-               "nearest GDSC drug (Tanimoto)": f"{first['nearest_gdsc_drug']} ({first['nearest_gdsc_similarity']:.2f})",
-               "most sensitive cell lines: name (cancer type) predicted ln IC50 [relative]": "; ".join(
-                   f"{r.cell_line} ({r.cancer_type}) {r.predicted_ln_ic50:.2f} [{r.relative_ln_ic50:+.2f}]"
-                   for r in top.itertuples())}
+        row = {
+            "compound": compound,
+            "kind": first["kind"],
+            "nearest GDSC drug (Tanimoto)": f"{first['nearest_gdsc_drug']} ({first['nearest_gdsc_similarity']:.2f})",
+            "most sensitive cell lines: name (cancer type) predicted ln IC50 [relative]": "; ".join(
+                f"{r.cell_line} ({r.cancer_type}) {r.predicted_ln_ic50:.2f} [{r.relative_ln_ic50:+.2f}]"
+                for r in top.itertuples()
+            ),
+        }
         measured = g.dropna(subset=["measured_ln_ic50"]).nsmallest(3, "measured_ln_ic50")
-        row["measured most sensitive (GDSC ln IC50)"] = "; ".join(
-            f"{r.cell_line} {r.measured_ln_ic50:.2f}" for r in measured.itertuples()) or "-"
+        row["measured most sensitive (GDSC ln IC50)"] = (
+            "; ".join(f"{r.cell_line} {r.measured_ln_ic50:.2f}" for r in measured.itertuples()) or "-"
+        )
         rows.append(row)
     body.append("<h3>Cell lines predicted most sensitive</h3>" + table_html(rows))
     tissues = _read(out, "cell_line_tissues.parquet")
     if tissues is not None and tissues["tissue_rank"].notna().any():
         png = tissue_heatmap_png(tissues)
-        body.append("<h3>By tissue</h3>" + f'<div id="tissue-heatmap">{_img(png, "tissue sensitivity")}</div>')
+        body.append(
+            "<h3>By tissue</h3>" + f'<div id="tissue-heatmap">{_img(png, "tissue sensitivity")}</div>'
+        )
         best = tissues[tissues["tissue_rank"].le(3).fillna(False)]
-        body.append(table_html([{"compound": c, **{f"tissue {int(r.tissue_rank)}": f"{r.tissue} ({r.cell_lines} lines,"
-                                                   f" {r.median_relative_ln_ic50:+.2f})" for r in g.itertuples()}}
-                                for c, g in best.groupby("compound", sort=False)]))
+        body.append(
+            table_html(
+                [
+                    {
+                        "compound": c,
+                        **{
+                            f"tissue {int(r.tissue_rank)}": f"{r.tissue} ({r.cell_lines} lines,"
+                            f" {r.median_relative_ln_ic50:+.2f})"
+                            for r in g.itertuples()
+                        },
+                    }
+                    for c, g in best.groupby("compound", sort=False)
+                ]
+            )
+        )
     return "".join(body)
 
 
@@ -183,7 +246,7 @@ def _molecule_grid(designs: pd.DataFrame, unit: str) -> str:
         cells.append(
             f'<div class="mol">{svg}<div class="cap"><b>#{r.rank}</b> score {r.score:.3f}<br>'
             f"{html.escape(unit)} {r.predicted_affinity:.2f}{unc}<br>QED {r.qed:.2f} · SA {r.sa:.2f}"
-            f" · call {r.found_at_call}</div><div class=\"mono\" style=\"font-size:10px\">{html.escape(r.smiles)}</div>"
+            f' · call {r.found_at_call}</div><div class="mono" style="font-size:10px">{html.escape(r.smiles)}</div>'
             "</div>"
         )
     return f'<div class="grid" id="molecule-grid">{"".join(cells)}</div>'
@@ -202,30 +265,50 @@ def build_report(out: Path) -> str:
     target = _read(out, "target.json") or {}
     binding = _read(out, "binding.json") or {}
     unit = binding.get("unit", "affinity")
-    parts = [f"<h1>Campaign: {html.escape(str(target.get('name', '?')))}</h1>",
-             '<div class="sub">drugloop design–make–test–learn campaign. Every number below is read from the files '
-             "in this folder; the provenance section names the models, splits and data checksums.</div>"]
+    parts = [
+        f"<h1>Campaign: {html.escape(str(target.get('name', '?')))}</h1>",
+        '<div class="sub">drugloop design–make–test–learn campaign. Every number below is read from the files '
+        "in this folder; the provenance section names the models, splits and data checksums.</div>",
+    ]
 
     # target card
-    body = [_kv({"target": target.get("name"), "gene": target.get("gene") or "unknown",
-                 "source": target.get("source"), "length (residues)": target.get("length"),
-                 "DAVIS ids": ", ".join(target.get("davis_ids", [])[:8]) or "none",
-                 "KIBA ids": ", ".join(target.get("kiba_ids", [])) or "none"})]
+    body = [
+        _kv(
+            {
+                "target": target.get("name"),
+                "gene": target.get("gene") or "unknown",
+                "source": target.get("source"),
+                "length (residues)": target.get("length"),
+                "DAVIS ids": ", ".join(target.get("davis_ids", [])[:8]) or "none",
+                "KIBA ids": ", ".join(target.get("kiba_ids", [])) or "none",
+            }
+        )
+    ]
     ligands = _read(out, "known_ligands.parquet")
     if ligands is not None and len(ligands):
         body.append(f"<p>{len(ligands)} measured compound–target pairs in the shipped data; strongest:</p>")
-        body.append(table_html(ligands.head(5).to_dict("records"), ["dataset", "drug_id", "affinity", "unit"]))
+        body.append(
+            table_html(ligands.head(5).to_dict("records"), ["dataset", "drug_id", "affinity", "unit"])
+        )
     profile = _read(out, "target_profile.parquet")
     body.append("<h3>Perturbation profile and target-only approval likelihood</h3>")
-    body.append(table_html(profile.to_dict("records")) if profile is not None else
-                (_skipped(steps, "target_profile") or "<p>(not run)</p>"))
+    body.append(
+        table_html(profile.to_dict("records"))
+        if profile is not None
+        else (_skipped(steps, "target_profile") or "<p>(not run)</p>")
+    )
     residues = _read(out, "target_residues.parquet")
     regions = _read(out, "target_regions.parquet")
     body.append("<h3>Predicted binding regions (sequence only)</h3>")
     if residues is not None and regions is not None:
-        body.append(sequence_html(target.get("sequence", ""), residues["binding"].to_numpy(float),
-                                  [(r.start, r.end, r.score) for r in regions.itertuples()],
-                                  score_name="binding probability"))
+        body.append(
+            sequence_html(
+                target.get("sequence", ""),
+                residues["binding"].to_numpy(float),
+                [(r.start, r.end, r.score) for r in regions.itertuples()],
+                score_name="binding probability",
+            )
+        )
     else:
         body.append(_skipped(steps, "target_regions") or "<p>(not run)</p>")
     parts.append('<section id="target"><h2>1. Target</h2>' + "".join(body) + "</section>")
@@ -234,15 +317,27 @@ def build_report(out: Path) -> str:
     metrics = binding.get("metrics", {})
     test = metrics.get("test", {}) if isinstance(metrics, dict) else {}
     this = metrics.get("this_target", {}) if isinstance(metrics, dict) else {}
-    body = [_kv({"model": binding.get("model_type"), "trained on": binding.get("dataset"), "label": unit,
-                 "held-out split": binding.get("split"),
-                 "held-out pairs": metrics.get("n_test", "n/a") if isinstance(metrics, dict) else "n/a"})]
+    body = [
+        _kv(
+            {
+                "model": binding.get("model_type"),
+                "trained on": binding.get("dataset"),
+                "label": unit,
+                "held-out split": binding.get("split"),
+                "held-out pairs": metrics.get("n_test", "n/a") if isinstance(metrics, dict) else "n/a",
+            }
+        )
+    ]
     if test:
-        body.append("<p>Accuracy on compounds the model never saw (how far to trust the binding predictions):</p>")
+        body.append(
+            "<p>Accuracy on compounds the model never saw (how far to trust the binding predictions):</p>"
+        )
         body.append(table_html([{k: float(v) for k, v in test.items()}]))
     if this:
-        body.append(f"<p>On this target's held-out compounds (n = {this.get('n')}): Spearman "
-                    f"{_fmt(this.get('spearman'))}, RMSE {_fmt(this.get('rmse'))} {html.escape(unit)}.</p>")
+        body.append(
+            f"<p>On this target's held-out compounds (n = {this.get('n')}): Spearman "
+            f"{_fmt(this.get('spearman'))}, RMSE {_fmt(this.get('rmse'))} {html.escape(unit)}.</p>"
+        )
     parts.append('<section id="binding"><h2>2. Binding model</h2>' + "".join(body) + "</section>")
 
     # design
@@ -252,9 +347,11 @@ def build_report(out: Path) -> str:
     body = []
     if ledger is not None and len(ledger):
         counters = design_info.get("counters", {})
-        body.append(f"<p>{len(ledger)} compounds made and tested in {ledger['batch'].nunique()} cycles; "
-                    f"{counters.get('proposed', 'n/a')} proposed, {counters.get('invalid', 'n/a')} invalid and "
-                    f"{counters.get('duplicate', 'n/a')} repeats never reached the objective.</p>")
+        body.append(
+            f"<p>{len(ledger)} compounds made and tested in {ledger['batch'].nunique()} cycles; "
+            f"{counters.get('proposed', 'n/a')} proposed, {counters.get('invalid', 'n/a')} invalid and "
+            f"{counters.get('duplicate', 'n/a')} repeats never reached the objective.</p>"
+        )
         png = learning_curve_png(ledger, out / "learning_curve.png")
         body.append(f'<div id="learning-curve">{_img(png, "learning curve")}</div>')
     if designs is not None and len(designs):
@@ -267,11 +364,16 @@ def build_report(out: Path) -> str:
     exp_res = _read(out, "explain_residues.parquet")
     body = []
     if explain is not None and exp_res is not None:
-        body.append(f"<p>Best design <span class=\"mono\">{html.escape(explain['smiles'])}</span>; method: "
-                    f"{html.escape(str(explain.get('method')))}.</p>")
-        seq_block = sequence_html(target.get("sequence", ""), exp_res["attribution"].to_numpy(float),
-                                  [(r["start"], r["end"], r.get("confidence", 0.0)) for r in explain.get("regions", [])],
-                                  score_name="attribution")
+        body.append(
+            f'<p>Best design <span class="mono">{html.escape(explain["smiles"])}</span>; method: '
+            f"{html.escape(str(explain.get('method')))}.</p>"
+        )
+        seq_block = sequence_html(
+            target.get("sequence", ""),
+            exp_res["attribution"].to_numpy(float),
+            [(r["start"], r["end"], r.get("confidence", 0.0)) for r in explain.get("regions", [])],
+            score_name="attribution",
+        )
         body.append(f'<div id="highlighted-sequence">{seq_block}</div>')
         for note in explain.get("notes", []):
             body.append(f'<p class="note">{html.escape(str(note))}</p>')
@@ -281,37 +383,68 @@ def build_report(out: Path) -> str:
 
     # approval and response
     approval = _read(out, "approval.parquet")
-    body = [table_html(approval.to_dict("records")) if approval is not None else
-            (_skipped(steps, "approval") or "<p>(not run)</p>")]
+    body = [
+        table_html(approval.to_dict("records"))
+        if approval is not None
+        else (_skipped(steps, "approval") or "<p>(not run)</p>")
+    ]
     parts.append('<section id="approval"><h2>5. Approval assessment</h2>' + "".join(body) + "</section>")
     body = []
-    for key, title in (("biomarkers", "Network genes near the target (random walk with restart, STRING v12)"),
-                       ("pathways", "Pathways closest to the target (proximity z-score)")):
+    for key, title in (
+        ("biomarkers", "Network genes near the target (random walk with restart, STRING v12)"),
+        ("pathways", "Pathways closest to the target (proximity z-score)"),
+    ):
         frame = _read(out, f"response_{key}.parquet")
         if frame is not None:
             body.append(f"<h3>{title}</h3>" + table_html(frame.head(15).to_dict("records")))
     if not body:
         body.append(_skipped(steps, "response") or "<p>(not run)</p>")
     parts.append('<section id="response"><h2>6. Network biomarkers</h2>' + "".join(body) + "</section>")
-    parts.append('<section id="cell-lines"><h2>7. Cell lines predicted most sensitive</h2>'
-                 + _cell_line_section(out, steps) + "</section>")
+    parts.append(
+        '<section id="cell-lines"><h2>7. Cell lines predicted most sensitive</h2>'
+        + _cell_line_section(out, steps)
+        + "</section>"
+    )
 
     # provenance
     config = _read(out, "config.json") or {}
     card = binding.get("card", {})
-    body = ["<h3>Steps</h3>", table_html([{"step": s["name"], "status": s["status"],
-                                           "seconds": float(s.get("seconds", 0.0)),
-                                           "note": s.get("reason") or ""} for s in steps]),
-            "<h3>Run</h3>", _kv({"drugloop": config.get("drugloop_version"), "commit": config.get("commit"),
-                                  "seed": config.get("seed"), "command": config.get("command"),
-                                  "created": config.get("created")}),
-            "<h3>Binding model card</h3>", _kv({k: card.get(k) for k in ("model_type", "featurizer_version", "data",
-                                                                       "split", "n_train", "seed", "ensemble")
-                                                if k in card}),
-            "<h3>Data checksums (sha256)</h3>",
-            _kv({**(card.get("data_files") or {}), "training table (pairs)": card.get("data_sha256", "n/a")}),
-            "<p>Re-run exactly: <span class=\"mono\">drugloop campaign --config campaign.toml --out NEW_DIR</span> "
-            "(campaign.toml in this folder is the resolved configuration).</p>"]
+    body = [
+        "<h3>Steps</h3>",
+        table_html(
+            [
+                {
+                    "step": s["name"],
+                    "status": s["status"],
+                    "seconds": float(s.get("seconds", 0.0)),
+                    "note": s.get("reason") or "",
+                }
+                for s in steps
+            ]
+        ),
+        "<h3>Run</h3>",
+        _kv(
+            {
+                "drugloop": config.get("drugloop_version"),
+                "commit": config.get("commit"),
+                "seed": config.get("seed"),
+                "command": config.get("command"),
+                "created": config.get("created"),
+            }
+        ),
+        "<h3>Binding model card</h3>",
+        _kv(
+            {
+                k: card.get(k)
+                for k in ("model_type", "featurizer_version", "data", "split", "n_train", "seed", "ensemble")
+                if k in card
+            }
+        ),
+        "<h3>Data checksums (sha256)</h3>",
+        _kv({**(card.get("data_files") or {}), "training table (pairs)": card.get("data_sha256", "n/a")}),
+        '<p>Re-run exactly: <span class="mono">drugloop campaign --config campaign.toml --out NEW_DIR</span> '
+        "(campaign.toml in this folder is the resolved configuration).</p>",
+    ]
     parts.append('<section id="provenance"><h2>8. Provenance</h2>' + "".join(body) + "</section>")
     return html_page(f"drugloop campaign: {target.get('name', '')}", "".join(parts), CSS)
 

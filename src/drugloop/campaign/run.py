@@ -60,8 +60,9 @@ class CampaignResult:
     wall_seconds: float
 
 
-def run_campaign(config: CampaignConfig, out: str | Path, *, resume: bool = False, progress: bool = True
-                 ) -> CampaignResult:
+def run_campaign(
+    config: CampaignConfig, out: str | Path, *, resume: bool = False, progress: bool = True
+) -> CampaignResult:
     """Run every step for ``config.target`` into ``out``; returns where things are and how each step ended."""
     from drugloop.evaluate.results import write_run_metadata
 
@@ -74,16 +75,20 @@ def run_campaign(config: CampaignConfig, out: str | Path, *, resume: bool = Fals
             raise InputError(f"nothing to resume in {out}: no campaign.toml there")
         previous = CampaignConfig.from_toml(resolved)
         if previous.model_dump(exclude={"budget"}) != config.model_dump(exclude={"budget"}):
-            raise InputError(f"{out} holds a campaign with other settings; resume it with its own campaign.toml "
-                             "(--config) or start a new folder")
+            raise InputError(
+                f"{out} holds a campaign with other settings; resume it with its own campaign.toml "
+                "(--config) or start a new folder"
+            )
     elif out.exists() and any(out.iterdir()):
-        raise InputError(f"{out} is not empty; pass --resume to continue that campaign or choose a new folder")
+        raise InputError(
+            f"{out} is not empty; pass --resume to continue that campaign or choose a new folder"
+        )
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(resolved, config.to_toml())
     write_run_metadata(out, config, config.seed)
     book = StepBook(out, resume)
     if resume and previous.budget != config.budget:  # a new budget continues the loop; later steps follow it
-        for name in STEPS[STEPS.index("design"):]:
+        for name in STEPS[STEPS.index("design") :]:
             book.records.pop(name, None)
     start = time.perf_counter()
     from drugloop.campaign import stages
@@ -100,8 +105,12 @@ def run_campaign(config: CampaignConfig, out: str | Path, *, resume: bool = Fals
     book.records = {name: book.records[name] for name in STEPS if name in book.records}
     book.save()
     report = out / "report.html"
-    return CampaignResult(out, {k: v.status for k, v in book.records.items()},
-                          report if report.exists() else None, time.perf_counter() - start)
+    return CampaignResult(
+        out,
+        {k: v.status for k, v in book.records.items()},
+        report if report.exists() else None,
+        time.perf_counter() - start,
+    )
 
 
 class _Tracker:
@@ -112,8 +121,13 @@ class _Tracker:
         if enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(TextColumn("[bold]campaign[/] {task.description}"), BarColumn(),
-                                MofNCompleteColumn(), TimeElapsedColumn(), transient=False)
+            self.bar = Progress(
+                TextColumn("[bold]campaign[/] {task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=False,
+            )
             self.bar.start()
             self.task = self.bar.add_task("", total=len(STEPS))
 

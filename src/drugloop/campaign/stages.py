@@ -38,7 +38,12 @@ def step_target(config: CampaignConfig, out: Path) -> dict[str, Any]:
     save_json(target.to_dict(), out / "target.json")
     ligands = known_ligands(target)
     write_parquet(ligands, out / "known_ligands.parquet")
-    return {"name": target.name, "gene": target.gene, "length": len(target.sequence), "known_ligands": len(ligands)}
+    return {
+        "name": target.name,
+        "gene": target.gene,
+        "length": len(target.sequence),
+        "known_ligands": len(ligands),
+    }
 
 
 def approval_engine(config: CampaignConfig, out: Path):  # noqa: ANN201 - engine type imported lazily
@@ -58,7 +63,9 @@ def step_target_profile(config: CampaignConfig, out: Path) -> dict[str, Any]:
     """The target's perturbation profile and target-only approval likelihood (approval engine)."""
     target = load_target(out)
     if not target.gene:
-        return {"skipped": "the target has no gene symbol (FASTA input), so its perturbation profile is unknown"}
+        return {
+            "skipped": "the target has no gene symbol (FASTA input), so its perturbation profile is unknown"
+        }
     profile, unknown = approval_engine(config, out).target_profile([target.gene])
     if unknown or profile.empty:
         return {"skipped": f"{target.gene} is not in the approval engine's gene tables"}
@@ -72,11 +79,22 @@ def step_target_regions(config: CampaignConfig, out: Path) -> dict[str, Any]:
 
     target = load_target(out)
     pred = RegionPredictor.default().predict([target.sequence])[0]
-    residues = pd.DataFrame({"position": np.arange(1, len(target.sequence) + 1), "residue": list(target.sequence),
-                             "binding": pred.binding, "region": pred.region})
+    residues = pd.DataFrame(
+        {
+            "position": np.arange(1, len(target.sequence) + 1),
+            "residue": list(target.sequence),
+            "binding": pred.binding,
+            "region": pred.region,
+        }
+    )
     write_parquet(residues, out / "target_residues.parquet")
-    regions = pd.DataFrame([{"rank": i + 1, "start": r.start, "end": r.end, "score": r.score}
-                            for i, r in enumerate(pred.regions)], columns=["rank", "start", "end", "score"])
+    regions = pd.DataFrame(
+        [
+            {"rank": i + 1, "start": r.start, "end": r.end, "score": r.score}
+            for i, r in enumerate(pred.regions)
+        ],
+        columns=["rank", "start", "end", "score"],
+    )
     write_parquet(regions, out / "target_regions.parquet")
     return {"regions": len(regions)}
 
@@ -89,12 +107,20 @@ def step_binding(config: CampaignConfig, out: Path) -> dict[str, Any]:
     if config.model:
         step = load_binding(config.model)
     else:
-        step = train_binding(target, out, seed=config.seed, ensemble=config.ensemble,
-                             n_estimators=config.n_estimators)
+        step = train_binding(
+            target, out, seed=config.seed, ensemble=config.ensemble, n_estimators=config.n_estimators
+        )
         if step.held_out is not None:
             write_parquet(step.held_out, out / "binding_holdout.parquet")
-    info = {"model_dir": str(step.model_dir), "dataset": step.dataset, "unit": step.unit, "split": step.split,
-            "metrics": step.metrics, "model_type": step.model.model_type, "card": step.model.card}
+    info = {
+        "model_dir": str(step.model_dir),
+        "dataset": step.dataset,
+        "unit": step.unit,
+        "split": step.split,
+        "metrics": step.metrics,
+        "model_type": step.model.model_type,
+        "card": step.model.card,
+    }
     save_json(info, out / "binding.json")
     return {"model_dir": str(step.model_dir), "split": step.split}
 
@@ -108,25 +134,50 @@ def objective_config(config: CampaignConfig, out: Path) -> dict[str, Any]:
     w = config.weights
     low, high = config.binding_scale
     components: list[dict[str, Any]] = [
-        {"type": "binding", "weight": w.binding, "model": binding["model_dir"], "sequence": target.sequence,
-         "transform": sigmoid_bounds(low, high)},
+        {
+            "type": "binding",
+            "weight": w.binding,
+            "model": binding["model_dir"],
+            "sequence": target.sequence,
+            "transform": sigmoid_bounds(low, high),
+        },
         {"type": "qed", "weight": w.qed},
-        {"type": "sa", "weight": w.sa, "transform": {"type": "reverse_sigmoid", "low": 2.0, "high": 6.0, "k": 0.5}},
+        {
+            "type": "sa",
+            "weight": w.sa,
+            "transform": {"type": "reverse_sigmoid", "low": 2.0, "high": 6.0, "k": 0.5},
+        },
         {"type": "alerts", "pains": True, "smarts": list(DESIGN_ALERTS.values())},
     ]
     members = int(binding["card"].get("ensemble") or binding["card"].get("params", {}).get("ensemble") or 1)
     if w.uncertainty > 0 and members > 1:
-        components.append({"type": "binding_uncertainty", "name": "confidence", "weight": w.uncertainty,
-                           "model": binding["model_dir"], "sequence": target.sequence,
-                           "transform": {"type": "reverse_sigmoid", "low": 0.0, "high": 1.0, "k": 0.5}})
+        components.append(
+            {
+                "type": "binding_uncertainty",
+                "name": "confidence",
+                "weight": w.uncertainty,
+                "model": binding["model_dir"],
+                "sequence": target.sequence,
+                "transform": {"type": "reverse_sigmoid", "low": 0.0, "high": 1.0, "k": 0.5},
+            }
+        )
     refs = sorted(set(ligands["smiles"].dropna().astype(str)))
     if refs and w.novelty > 0:
-        components.append({"type": "similarity", "name": "novelty", "weight": w.novelty, "references": refs,
-                           "transform": {"type": "reverse_sigmoid", "low": 0.3, "high": 0.9, "k": 0.5}})
+        components.append(
+            {
+                "type": "similarity",
+                "name": "novelty",
+                "weight": w.novelty,
+                "references": refs,
+                "transform": {"type": "reverse_sigmoid", "low": 0.3, "high": 0.9, "k": 0.5},
+            }
+        )
     return {"aggregation": "geometric", "components": [c for c in components if c.get("weight", 1) > 0]}
 
 
-def known_parents(ligands: pd.DataFrame, config: CampaignConfig, n: int = 60) -> tuple[list[str], list[float]]:
+def known_parents(
+    ligands: pd.DataFrame, config: CampaignConfig, n: int = 60
+) -> tuple[list[str], list[float]]:
     """The strongest measured binders as Graph GA parents, never as designs: they were made by others.
 
     They enter the mating pool with a modest pseudo-score (0.3 x the binding desirability of their measured
@@ -140,7 +191,9 @@ def known_parents(ligands: pd.DataFrame, config: CampaignConfig, n: int = 60) ->
         return [], []
     best = ligands.sort_values("affinity", ascending=False).drop_duplicates("smiles")
     best = best[best["unit"] == best["unit"].iloc[0]].head(n)
-    desirability = transform(best["affinity"].to_numpy(float), TransformConfig(**sigmoid_bounds(*config.binding_scale)))
+    desirability = transform(
+        best["affinity"].to_numpy(float), TransformConfig(**sigmoid_bounds(*config.binding_scale))
+    )
     pairs = [(canonical(s), 0.3 * float(d)) for s, d in zip(best["smiles"], desirability, strict=True)]
     pairs = [(s, d) for s, d in pairs if s]
     return [s for s, _ in pairs], [d for _, d in pairs]
@@ -164,14 +217,23 @@ def step_design(config: CampaignConfig, out: Path) -> dict[str, Any]:
     if parents:
         ga.update(parents, prior)
     generators = [ga, LibrarySampler(zinc)]
-    loop_cfg = LoopConfig(budget=config.budget, batch_size=config.batch, seed=config.seed,
-                          candidates={"graph_ga": 8 * config.batch, "zinc": 2 * config.batch})
+    loop_cfg = LoopConfig(
+        budget=config.budget,
+        batch_size=config.batch,
+        seed=config.seed,
+        candidates={"graph_ga": 8 * config.batch, "zinc": 2 * config.batch},
+    )
     path = out / "ledger.parquet"
     ledger = Ledger.load(path, budget=config.budget) if path.exists() else Ledger(config.budget, path)
     result = run_loop(objective, generators, loop_cfg, ledger, progress=True)
     result.ledger.save(path)
-    return {"calls": len(result.ledger), "cycles": result.cycles, "stopped": result.stopped,
-            "counters": dict(result.ledger.counters), "seconds": result.wall_seconds}
+    return {
+        "calls": len(result.ledger),
+        "cycles": result.cycles,
+        "stopped": result.stopped,
+        "counters": dict(result.ledger.counters),
+        "seconds": result.wall_seconds,
+    }
 
 
 def step_designs(config: CampaignConfig, out: Path) -> dict[str, Any]:
@@ -182,27 +244,33 @@ def step_designs(config: CampaignConfig, out: Path) -> dict[str, Any]:
     from drugloop.chem.properties import qed, sa_score
 
     ledger = pd.read_parquet(out / "ledger.parquet")
-    top = ledger.sort_values(["score", "order"], ascending=[False, True]).head(config.top).reset_index(drop=True)
+    top = (
+        ledger.sort_values(["score", "order"], ascending=[False, True])
+        .head(config.top)
+        .reset_index(drop=True)
+    )
     target = load_target(out)
     binding = read_json(out / "binding.json")
     model = load_model(binding["model_dir"])
     pred = model.predict(pd.DataFrame({"smiles": top["smiles"], "sequence": target.sequence}))
     mols = [Chem.MolFromSmiles(s) for s in top["smiles"]]
     comps = [json.loads(c) if isinstance(c, str) and c else {} for c in top["components"]]
-    frame = pd.DataFrame({
-        "rank": np.arange(1, len(top) + 1),
-        "smiles": top["smiles"],
-        "score": top["score"],
-        "predicted_affinity": pred["prediction"].to_numpy(float),
-        "uncertainty": pred["uncertainty"].to_numpy(float),
-        "qed": [qed(m) for m in mols],
-        "sa": [sa_score(m) for m in mols],
-        "novelty": [c.get("novelty", np.nan) for c in comps],
-        "nearest_known_similarity": [c.get("novelty_raw", np.nan) for c in comps],
-        "found_at_call": top["order"] + 1,
-        "batch": top["batch"],
-        "source": top["source"],
-    })
+    frame = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(top) + 1),
+            "smiles": top["smiles"],
+            "score": top["score"],
+            "predicted_affinity": pred["prediction"].to_numpy(float),
+            "uncertainty": pred["uncertainty"].to_numpy(float),
+            "qed": [qed(m) for m in mols],
+            "sa": [sa_score(m) for m in mols],
+            "novelty": [c.get("novelty", np.nan) for c in comps],
+            "nearest_known_similarity": [c.get("novelty_raw", np.nan) for c in comps],
+            "found_at_call": top["order"] + 1,
+            "batch": top["batch"],
+            "source": top["source"],
+        }
+    )
     write_parquet(frame, out / "designs.parquet")
     return {"designs": len(frame), "best_score": float(frame["score"].iloc[0]) if len(frame) else None}
 
@@ -220,8 +288,16 @@ def step_explain(config: CampaignConfig, out: Path) -> dict[str, Any]:
     model = load_model(read_json(out / "binding.json")["model_dir"])
     exp = explain_pair(model, str(designs["smiles"].iloc[0]), target.sequence, target_id=target.name)
     write_parquet(exp.residues, out / "explain_residues.parquet")
-    save_json({"smiles": exp.smiles, "method": exp.method, "regions": exp.regions, "notes": exp.notes,
-               "prediction": exp.prediction}, out / "explain.json")
+    save_json(
+        {
+            "smiles": exp.smiles,
+            "method": exp.method,
+            "regions": exp.regions,
+            "notes": exp.notes,
+            "prediction": exp.prediction,
+        },
+        out / "explain.json",
+    )
     return {"method": exp.method, "regions": len(exp.regions)}
 
 
@@ -231,8 +307,13 @@ def step_approval(config: CampaignConfig, out: Path) -> dict[str, Any]:
     designs = pd.read_parquet(out / "designs.parquet")
     if designs.empty:
         return {"skipped": "no designs to assess"}
-    drugs = pd.DataFrame({"name": [f"design_{r}" for r in designs["rank"]], "smiles": designs["smiles"],
-                          "targets": target.gene or ""})
+    drugs = pd.DataFrame(
+        {
+            "name": [f"design_{r}" for r in designs["rank"]],
+            "smiles": designs["smiles"],
+            "targets": target.gene or "",
+        }
+    )
     scored = approval_engine(config, out).predict_drugs(drugs)
     scored = scored.assign(**{c: scored[c].astype(str) for c in scored.columns if scored[c].dtype == object})
     write_parquet(scored, out / "approval.parquet")
@@ -264,27 +345,56 @@ def step_cell_lines(config: CampaignConfig, out: Path) -> dict[str, Any]:
         return {"skipped": "the target has no gene symbol, so no GDSC drug can be linked to it"}
     references = drugs_for_target(target.gene)
     if references.empty:
-        return {"skipped": f"{target.gene} is not a cancer drug target in the response data: no GDSC drug hits it "
-                           "by GDSC's own annotation or by a DAVIS Kd <= 100 nM (drugloop.response.targets)"}
+        return {
+            "skipped": f"{target.gene} is not a cancer drug target in the response data: no GDSC drug hits it "
+            "by GDSC's own annotation or by a DAVIS Kd <= 100 nM (drugloop.response.targets)"
+        }
     designs = pd.read_parquet(out / "designs.parquet")
     if designs.empty:
         return {"skipped": "no designs to score"}
     write_parquet(references, out / "cell_line_references.parquet")
     model, holdout, data = response_model(out, config.seed, config.response_model)
     held = set(holdout.get("test_drugs") or [])
-    compounds = pd.concat([
-        pd.DataFrame({"compound": [f"design_{r}" for r in designs["rank"]], "kind": "design",
-                      "design_rank": designs["rank"].to_numpy(), "smiles": designs["smiles"], "held_out": True}),
-        pd.DataFrame({"compound": references["drug_name"], "kind": "reference", "design_rank": pd.NA,
-                      "smiles": references["smiles"], "held_out": references["drug_name"].isin(held)}),
-    ], ignore_index=True)
+    compounds = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "compound": [f"design_{r}" for r in designs["rank"]],
+                    "kind": "design",
+                    "design_rank": designs["rank"].to_numpy(),
+                    "smiles": designs["smiles"],
+                    "held_out": True,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "compound": references["drug_name"],
+                    "kind": "reference",
+                    "design_rank": pd.NA,
+                    "smiles": references["smiles"],
+                    "held_out": references["drug_name"].isin(held),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     frame = predict_cell_lines(model, data, compounds)
     write_parquet(frame, out / "cell_line_sensitivity.parquet")
     write_parquet(tissue_summary(frame), out / "cell_line_tissues.parquet")
-    save_json({"model_dir": str(config.response_model or out / "response_model"), "model_type": model.model_type, "holdout": holdout,
-               "references": references["drug_name"].tolist()}, out / "cell_lines.json")
-    return {"compounds": int(frame["compound"].nunique()), "references": len(references),
-            "per_drug_pearson": holdout["test"]["per_drug_pearson_median"]}
+    save_json(
+        {
+            "model_dir": str(config.response_model or out / "response_model"),
+            "model_type": model.model_type,
+            "holdout": holdout,
+            "references": references["drug_name"].tolist(),
+        },
+        out / "cell_lines.json",
+    )
+    return {
+        "compounds": int(frame["compound"].nunique()),
+        "references": len(references),
+        "per_drug_pearson": holdout["test"]["per_drug_pearson_median"],
+    }
 
 
 def step_report(config: CampaignConfig, out: Path) -> dict[str, Any]:

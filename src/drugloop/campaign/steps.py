@@ -76,8 +76,9 @@ class StepBook:
         except Exception as exc:  # an optional step must not take the campaign down with it
             if required:
                 raise
-            rec = StepRecord(name, "failed", time.perf_counter() - start,
-                             reason=f"{type(exc).__name__}: {exc}")
+            rec = StepRecord(
+                name, "failed", time.perf_counter() - start, reason=f"{type(exc).__name__}: {exc}"
+            )
             log.error("step %s failed: %s\n%s", name, exc, traceback.format_exc(limit=3))
         else:
             if info.get("skipped"):

@@ -87,7 +87,9 @@ def _by_name(spec: str, d_targets: pd.DataFrame, k_targets: pd.DataFrame) -> Tar
     upper = spec.upper()
     for row in d_targets.itertuples(index=False):
         if row.target_id.upper() == upper:
-            return Target(name=row.target_id, sequence=row.sequence, gene=gene_of(row.target_id), source="DAVIS")
+            return Target(
+                name=row.target_id, sequence=row.sequence, gene=gene_of(row.target_id), source="DAVIS"
+            )
     for row in k_targets.itertuples(index=False):
         if row.target_id.upper() == upper:
             return Target(name=row.target_id, sequence=row.sequence, gene=None, source="KIBA (UniProt)")
@@ -123,5 +125,7 @@ def known_ligands(target: Target) -> pd.DataFrame:
         parts.append(k)
     if not parts:
         return pd.DataFrame(columns=["dataset", "drug_id", "target_id", "smiles", "affinity", "unit"])
-    out = pd.concat(parts, ignore_index=True)[["dataset", "drug_id", "target_id", "smiles", "affinity", "unit"]]
+    out = pd.concat(parts, ignore_index=True)[
+        ["dataset", "drug_id", "target_id", "smiles", "affinity", "unit"]
+    ]
     return out.sort_values(["dataset", "affinity"], ascending=[True, False]).reset_index(drop=True)

@@ -32,8 +32,13 @@ _PRED_COLUMNS = ["prediction", "uncertainty", "error"]
 def _progress() -> Iterator[Any]:
     """A Rich progress bar fed by the engine's ``progress(stage, done, total)`` callback (stderr, transient)."""
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     ) as bar:
         task = bar.add_task("starting", total=None)
 
@@ -63,18 +68,26 @@ def _metrics_table(title: str, columns: dict[str, dict[str, Any]]) -> Table:
 @app.command()
 @user_errors
 def train(
-    data: str | None = typer.Option(None, "--data", help="davis, kiba, human, human_cold, or a CSV/TSV/Parquet file"),
-    fasta: Path | None = typer.Option(None, "--fasta", help="FASTA for a pairs file that has target_id, not sequence"),
+    data: str | None = typer.Option(
+        None, "--data", help="davis, kiba, human, human_cold, or a CSV/TSV/Parquet file"
+    ),
+    fasta: Path | None = typer.Option(
+        None, "--fasta", help="FASTA for a pairs file that has target_id, not sequence"
+    ),
     model: str | None = typer.Option(None, "--model", help="lgbm (default) or deep"),
     split: str | None = typer.Option(
-        None, "--split", help="auto, setting1, predefined, random, cold_drug, cold_target, cold_both, scaffold"
+        None,
+        "--split",
+        help="auto, setting1, predefined, random, cold_drug, cold_target, cold_both, scaffold",
     ),
     seed: int | None = typer.Option(None, "--seed", help="random seed (default 0)"),
     ensemble: int | None = typer.Option(None, "--ensemble", help="number of ensemble members (default 1)"),
     device: str | None = typer.Option(None, "--device", help="auto, cpu or cuda (deep model)"),
     config: Path | None = typer.Option(None, "--config", help="TOML config; options given here override it"),
     out: Path | None = typer.Option(None, "--out", help="run folder (default runs/binding)"),
-    param: list[str] | None = typer.Option(None, "--param", "-p", help="model parameter key=value (repeatable)"),
+    param: list[str] | None = typer.Option(
+        None, "--param", "-p", help="model parameter key=value (repeatable)"
+    ),
 ) -> None:
     """Train a model, test it on the held-out part, and write model/, metrics.json and test predictions."""
     from drugloop.binding import BindingConfig
@@ -82,8 +95,17 @@ def train(
 
     base = BindingConfig.from_toml(config) if config else BindingConfig()
     params = {**base.model_params, **parse_params(param)} if param else None
-    cfg = base.override(data=data, fasta=fasta, model=model, split=split, seed=seed, ensemble=ensemble,
-                        device=device, out=out, model_params=params)
+    cfg = base.override(
+        data=data,
+        fasta=fasta,
+        model=model,
+        split=split,
+        seed=seed,
+        ensemble=ensemble,
+        device=device,
+        out=out,
+        model_params=params,
+    )
     with _progress() as update:
         result = run_train(cfg, progress=update)
     rec = result.metrics
@@ -120,10 +142,14 @@ def _target_records(targets: list[str]) -> list[tuple[str, str]]:
 @user_errors
 def predict(
     model: Path = typer.Option(..., "--model", help="a saved model folder (run folder or its model/)"),
-    pairs: Path | None = typer.Option(None, "--pairs", help="CSV/TSV/Parquet with smiles + sequence (or target_id)"),
+    pairs: Path | None = typer.Option(
+        None, "--pairs", help="CSV/TSV/Parquet with smiles + sequence (or target_id)"
+    ),
     fasta: Path | None = typer.Option(None, "--fasta", help="FASTA for a pairs file that has target_id"),
     smiles: list[str] | None = typer.Option(None, "--smiles", help="a compound SMILES (repeatable)"),
-    target: list[str] | None = typer.Option(None, "--target", help="a FASTA file or a protein sequence (repeatable)"),
+    target: list[str] | None = typer.Option(
+        None, "--target", help="a FASTA file or a protein sequence (repeatable)"
+    ),
     out: Path = typer.Option(..., "--out", help="output .csv, .tsv or .parquet"),
 ) -> None:
     """Predict pairs; writes input columns + prediction, uncertainty, error (one reason per unusable row)."""
@@ -164,7 +190,9 @@ def evaluate(
     model: Path = typer.Option(..., "--model", help="a saved model folder (run folder or its model/)"),
     data: str = typer.Option(..., "--data", help="davis, kiba, human, human_cold, or a labelled pairs file"),
     fasta: Path | None = typer.Option(None, "--fasta", help="FASTA for a pairs file that has target_id"),
-    split: str | None = typer.Option(None, "--split", help="score only this split's test part (default: all rows)"),
+    split: str | None = typer.Option(
+        None, "--split", help="score only this split's test part (default: all rows)"
+    ),
     seed: int = typer.Option(0, "--seed", help="seed of the split (random/cold/scaffold)"),
     out: Path | None = typer.Option(None, "--out", help="also write the metrics as JSON here"),
 ) -> None:
@@ -176,8 +204,9 @@ def evaluate(
     with _progress() as update:
         update("evaluating", 0, 1)
         result = run_evaluate(folder, data, split=split, fasta=fasta, seed=seed)
-    console.print(_metrics_table(f"{result['model_type']} on {data} ({result['split']})",
-                                 {"value": result["metrics"]}))
+    console.print(
+        _metrics_table(f"{result['model_type']} on {data} ({result['split']})", {"value": result["metrics"]})
+    )
     if out is not None:
         atomic_write_json(out, result)
         console.print(f"metrics: {out}", highlight=False)
@@ -196,7 +225,9 @@ def _parse_true_regions(text: str | None) -> list[tuple[int, int]] | None:
         try:
             start, end = int(lo), int(hi) if sep else int(lo)
         except ValueError:
-            raise InputError(f"--true-regions expects 1-based ranges like 10-25,40-52, got {part!r}") from None
+            raise InputError(
+                f"--true-regions expects 1-based ranges like 10-25,40-52, got {part!r}"
+            ) from None
         if start < 1 or end < start:
             raise InputError(f"--true-regions: bad range {part!r}")
         out.append((start - 1, end))
@@ -214,7 +245,9 @@ def _region_model(path: Path | None) -> Any:
 def regions(
     target: list[str] = typer.Option(..., "--target", help="a FASTA file or a protein sequence (repeatable)"),
     out: Path | None = typer.Option(None, "--out", help="folder for regions.json and residues.csv"),
-    region_model: Path | None = typer.Option(None, "--region-model", help="a region model folder (default: shipped)"),
+    region_model: Path | None = typer.Option(
+        None, "--region-model", help="a region model folder (default: shipped)"
+    ),
     quiet: bool = typer.Option(False, "--quiet", help="no sequence view, just the summary"),
 ) -> None:
     """Predict binding regions of proteins: per-residue probabilities and merged regions with confidences."""
@@ -234,13 +267,25 @@ def regions(
             err_console.print(f"[bold red]error:[/] target {rid}: {error}", highlight=False, soft_wrap=True)
             summary.append({"target_id": rid, "error": error})
             continue
-        regs = [{"region": region_label(r.start, r.end), "start": r.start, "end": r.end,
-                 "confidence": round(r.score, 4)} for r in pred.regions]
+        regs = [
+            {
+                "region": region_label(r.start, r.end),
+                "start": r.start,
+                "end": r.end,
+                "confidence": round(r.score, 4),
+            }
+            for r in pred.regions
+        ]
         summary.append({"target_id": rid, "length": len(pred.sequence), "regions": regs})
         if not quiet:
             title = f"{rid}: {len(pred.sequence)} residues, {len(regs)} predicted region(s)"
-            console.print(Panel(rich_sequence(pred.sequence, pred.binding, [r.as_tuple() for r in pred.regions]),
-                                title=title, expand=False))
+            console.print(
+                Panel(
+                    rich_sequence(pred.sequence, pred.binding, [r.as_tuple() for r in pred.regions]),
+                    title=title,
+                    expand=False,
+                )
+            )
         table = Table(title=f"{rid} binding regions")
         for col in ("rank", "region", "length", "confidence"):
             table.add_column(col, justify="right" if col != "region" else "left")
@@ -248,14 +293,25 @@ def regions(
             table.add_row(str(rank), region_label(r.start, r.end), str(r.end - r.start), f"{r.score:.3f}")
         console.print(table)
         if out is not None:
-            frame = pd.DataFrame({"position": range(1, len(pred.sequence) + 1), "residue": list(pred.sequence),
-                                  "binding": pred.binding.round(4), "region_prob": pred.region.round(4)})
+            frame = pd.DataFrame(
+                {
+                    "position": range(1, len(pred.sequence) + 1),
+                    "residue": list(pred.sequence),
+                    "binding": pred.binding.round(4),
+                    "region_prob": pred.region.round(4),
+                }
+            )
             name = "residues.csv" if len(records) == 1 else f"{_safe(rid)}.residues.csv"
             atomic_write_text(out / name, frame.to_csv(index=False))
     if out is not None:
-        atomic_write_json(out / "regions.json", {"decoder": model.decoder, "coordinates":
-                          "start 0-based inclusive, end exclusive; 'region' is 1-based inclusive",
-                          "targets": summary})
+        atomic_write_json(
+            out / "regions.json",
+            {
+                "decoder": model.decoder,
+                "coordinates": "start 0-based inclusive, end exclusive; 'region' is 1-based inclusive",
+                "targets": summary,
+            },
+        )
         console.print(f"regions: {out / 'regions.json'}", highlight=False)
     n_bad = sum(1 for _, _, e in results if e is not None)
     if n_bad == len(results):
@@ -273,10 +329,18 @@ def _safe(name: str) -> str:
 def explain(
     smiles: list[str] = typer.Option(..., "--smiles", help="a compound SMILES (repeatable)"),
     target: list[str] = typer.Option(..., "--target", help="a FASTA file or a protein sequence (repeatable)"),
-    out: Path = typer.Option(..., "--out", help="output folder (one subfolder per pair when there are several)"),
-    model: Path | None = typer.Option(None, "--model", help="a saved binding model folder; omit for regions only"),
-    region_model: Path | None = typer.Option(None, "--region-model", help="a region model folder (default: shipped)"),
-    true_regions: str | None = typer.Option(None, "--true-regions", help="known regions, 1-based: 10-25,40-52"),
+    out: Path = typer.Option(
+        ..., "--out", help="output folder (one subfolder per pair when there are several)"
+    ),
+    model: Path | None = typer.Option(
+        None, "--model", help="a saved binding model folder; omit for regions only"
+    ),
+    region_model: Path | None = typer.Option(
+        None, "--region-model", help="a region model folder (default: shipped)"
+    ),
+    true_regions: str | None = typer.Option(
+        None, "--true-regions", help="known regions, 1-based: 10-25,40-52"
+    ),
     top: int = typer.Option(15, "--top", help="number of top residues to list"),
 ) -> None:
     """Explain compound-protein pairs: residue attributions, regions, and a self-contained HTML page per pair."""
@@ -291,7 +355,9 @@ def explain(
         folder = model / "model" if (model / "model" / "card.json").is_file() else model
         fitted = load_model(folder)
     truth = _parse_true_regions(true_regions)
-    results = explain_pairs(fitted, smiles, records, region_model=_region_model(region_model), true_regions=truth)
+    results = explain_pairs(
+        fitted, smiles, records, region_model=_region_model(region_model), true_regions=truth
+    )
     several = len(results) > 1
     index = []
     for i, exp in enumerate(results, start=1):
@@ -301,19 +367,35 @@ def explain(
             continue
         folder = out / f"pair{i}_{_safe(exp.target_id)}" if several else out
         paths = write_explanation(exp, folder, top=top)
-        index.append({"pair": i, "target_id": exp.target_id, "smiles": exp.smiles, "prediction": exp.prediction,
-                      "folder": str(folder), **{k: str(v) for k, v in paths.items()}})
+        index.append(
+            {
+                "pair": i,
+                "target_id": exp.target_id,
+                "smiles": exp.smiles,
+                "prediction": exp.prediction,
+                "folder": str(folder),
+                **{k: str(v) for k, v in paths.items()},
+            }
+        )
         head = f"{exp.target_id} x {exp.smiles[:50]}"
         if exp.prediction is not None:
             head += f"  prediction {exp.prediction:.3f}"
         console.print(f"[bold]{head}[/]  ({exp.method})", highlight=False)
         for note in exp.notes:
             console.print(f"[yellow]note:[/] {note}", highlight=False)
-        console.print(rich_sequence(exp.sequence, exp.residues["attribution"].to_numpy(),
-                                    [(r["start"], r["end"]) for r in exp.regions]))
+        console.print(
+            rich_sequence(
+                exp.sequence,
+                exp.residues["attribution"].to_numpy(),
+                [(r["start"], r["end"]) for r in exp.regions],
+            )
+        )
         tops = exp.top_residues(min(top, 10))
-        console.print("top residues: " + ", ".join(f"{r.residue}{r.position} {r.attribution:.2f}"
-                                                   for r in tops.itertuples()), highlight=False)
+        console.print(
+            "top residues: "
+            + ", ".join(f"{r.residue}{r.position} {r.attribution:.2f}" for r in tops.itertuples()),
+            highlight=False,
+        )
         console.print(f"page: {paths['html']}", highlight=False)
     if several:
         atomic_write_json(out / "index.json", index)

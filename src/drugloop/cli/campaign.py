@@ -11,7 +11,9 @@ from drugloop.cli._console import console, user_errors
 
 @user_errors
 def campaign(
-    target: str = typer.Option(None, "--target", help="DAVIS name (ABL1, EGFR), KIBA UniProt id or FASTA file"),
+    target: str = typer.Option(
+        None, "--target", help="DAVIS name (ABL1, EGFR), KIBA UniProt id or FASTA file"
+    ),
     config: Path = typer.Option(None, "--config", help="campaign.toml; flags given here override its fields"),
     budget: int = typer.Option(None, "--budget", help="compounds made and tested by the design loop [300]"),
     batch: int = typer.Option(None, "--batch", help="compounds per design cycle [30]"),
@@ -25,8 +27,13 @@ def campaign(
     from drugloop.campaign.run import run_campaign
     from drugloop.errors import InputError
 
-    overrides = {"target": target, "budget": budget, "batch": batch, "seed": seed,
-                 "model": str(model) if model else None}
+    overrides = {
+        "target": target,
+        "budget": budget,
+        "batch": batch,
+        "seed": seed,
+        "model": str(model) if model else None,
+    }
     if config is None and resume and (out / "campaign.toml").exists():
         config = out / "campaign.toml"
     if config is not None:

@@ -138,7 +138,7 @@ def bench(
         b.run_pmo(out, task_list, method_list, seed_list, budget, echo=console.print)
         console.print(f"wrote {b.write_pmo_result(out, budget)}")
     elif which == "dmta":
-        method_list = [m for m in methods.split(",") if m] or ["loop", "greedy", "random"]
+        method_list = [m for m in methods.split(",") if m] or ["loop", "loop_transfer", "greedy", "random"]
         runs = b.run_dmta(out, seed_list, method_list, echo=console.print)
         console.print(f"wrote {b.write_dmta_result(out, runs)}")
     else:

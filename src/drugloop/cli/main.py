@@ -38,7 +38,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="print the version"),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version"
+    ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="more log output"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="warnings and errors only"),
 ) -> None:

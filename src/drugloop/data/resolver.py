@@ -155,7 +155,9 @@ def resolve(path: str, *, download: bool | None = None, timeout: float = 20.0) -
                     _atomic_copy(candidate, cached)
                     return cached
                 except OSError as exc:  # read-only cache: use the verified mirror file in place
-                    log.warning("could not copy %s into the cache (%s); reading the mirror directly", path, exc)
+                    log.warning(
+                        "could not copy %s into the cache (%s); reading the mirror directly", path, exc
+                    )
                     return candidate
             attempts.append(f"mirror {candidate}: {reason}")
         else:

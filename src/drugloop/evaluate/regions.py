@@ -68,7 +68,9 @@ def iou_matrix(pred: Sequence[Sequence[float]], true: Sequence[Sequence[float]])
         return np.zeros((len(pred), len(true)))
     p = np.array([_check_interval(r) for r in pred], dtype=np.float64)
     t = np.array([_check_interval(r) for r in true], dtype=np.float64)
-    inter = np.clip(np.minimum(p[:, None, 1], t[None, :, 1]) - np.maximum(p[:, None, 0], t[None, :, 0]), 0, None)
+    inter = np.clip(
+        np.minimum(p[:, None, 1], t[None, :, 1]) - np.maximum(p[:, None, 0], t[None, :, 0]), 0, None
+    )
     union = (p[:, 1] - p[:, 0])[:, None] + (t[:, 1] - t[:, 0])[None, :] - inter
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(union > 0, inter / union, 0.0)

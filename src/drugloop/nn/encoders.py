@@ -43,7 +43,12 @@ class MoleculeGNN(nn.Module):
         self.out = nn.Linear(2 * hidden, hidden)
 
     def forward(
-        self, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor, batch: torch.Tensor, n_graphs: int
+        self,
+        x: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_attr: torch.Tensor,
+        batch: torch.Tensor,
+        n_graphs: int,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.inp(x)
         for conv in self.convs:
@@ -55,7 +60,9 @@ class MoleculeGNN(nn.Module):
 class ResidueCNN(nn.Module):
     """Residue-level protein states from stacked dilated 1-D convolutions (local motifs, wide receptive field)."""
 
-    def __init__(self, vocab: int, hidden: int = 128, kernel: int = 9, dilations: tuple[int, ...] = (1, 2, 4)) -> None:
+    def __init__(
+        self, vocab: int, hidden: int = 128, kernel: int = 9, dilations: tuple[int, ...] = (1, 2, 4)
+    ) -> None:
         super().__init__()
         self.embed = nn.Embedding(vocab, hidden, padding_idx=0)
         self.convs = nn.ModuleList(

@@ -31,7 +31,7 @@ table.dl th { background: #f0f0f0; }
 def html_page(title: str, body: str, css: str = "") -> str:
     """A complete HTML5 document with the shared styles inlined."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{PAGE_CSS}{SEQUENCE_CSS}{css}</style></head>"
         f"<body>{body}</body></html>\n"
     )
@@ -87,18 +87,32 @@ def explanation_page(
     mol = ""
     if smiles:
         try:
-            mol = f'<div class="card">{molecule_svg(smiles)}<div class="mono" style="max-width:320px">' \
-                  f"{html.escape(smiles)}</div></div>"
+            mol = (
+                f'<div class="card">{molecule_svg(smiles)}<div class="mono" style="max-width:320px">'
+                f"{html.escape(smiles)}</div></div>"
+            )
         except ValueError as exc:
             mol = f'<div class="card note">{html.escape(str(exc))}</div>'
-    summ = table_html([{"": k, "value": v} for k, v in (summary or {}).items()], ["", "value"]) if summary else ""
+    summ = (
+        table_html([{"": k, "value": v} for k, v in (summary or {}).items()], ["", "value"])
+        if summary
+        else ""
+    )
     note_html = "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
     if region_rows is None:
-        region_rows = [{"region": region_label(int(r[0]), int(r[1])), "length": int(r[1]) - int(r[0]),
-                        "confidence": float(r[2]) if len(r) > 2 else ""} for r in regions]
+        region_rows = [
+            {
+                "region": region_label(int(r[0]), int(r[1])),
+                "length": int(r[1]) - int(r[0]),
+                "confidence": float(r[2]) if len(r) > 2 else "",
+            }
+            for r in regions
+        ]
     true_html = ""
     if true_regions is not None:
-        true_html = "<p>true regions: " + ", ".join(region_label(int(r[0]), int(r[1])) for r in true_regions) + "</p>"
+        true_html = (
+            "<p>true regions: " + ", ".join(region_label(int(r[0]), int(r[1])) for r in true_regions) + "</p>"
+        )
     body = (
         f"<h1>{html.escape(title)}</h1>"
         f'<div class="sub">{len(sequence)} residues &middot; residues numbered from 1</div>'

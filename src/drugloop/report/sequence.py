@@ -62,8 +62,10 @@ def _track(regions: Sequence[Sequence[float]], row_start: int, row_end: int, kin
         label = f"{'predicted' if kind == 'pred' else 'true'} region {region_label(s, e)}"
         if len(r) > 2:
             label += f", confidence {float(r[2]):.2f}"
-        bars.append(f'<div class="bar {kind}" style="left:{left + 1}px;width:{right - left - 2}px" '
-                    f'title="{html.escape(label)}"></div>')
+        bars.append(
+            f'<div class="bar {kind}" style="left:{left + 1}px;width:{right - left - 2}px" '
+            f'title="{html.escape(label)}"></div>'
+        )
     return f'<div class="track">{"".join(bars)}</div>'
 
 
@@ -86,22 +88,33 @@ def sequence_html(
     parts = ['<div class="dl-seq">']
     for row_start in range(0, n, row):
         row_end = min(n, row_start + row)
-        parts.append(f'<div class="row"><div class="num" style="top:{22 if true_regions is not None else 11}px">'
-                     f"{row_start + 1}</div><div class=\"body\">")
+        parts.append(
+            f'<div class="row"><div class="num" style="top:{22 if true_regions is not None else 11}px">'
+            f'{row_start + 1}</div><div class="body">'
+        )
         parts.append(_track(regions, row_start, row_end, "pred"))
         if true_regions is not None:
             parts.append(_track(true_regions, row_start, row_end, "true"))
         cells = []
         for i in range(row_start, row_end):
-            cls = "res" + (" g" if (i - row_start) and (i - row_start) % 10 == 0 else "") + (" in" if inside[i] else "")
+            cls = (
+                "res"
+                + (" g" if (i - row_start) and (i - row_start) % 10 == 0 else "")
+                + (" in" if inside[i] else "")
+            )
             title = f"{sequence[i]}{i + 1} {score_name} {vals[i]:.3f}"
-            cells.append(f'<span class="{cls}" style="background:{_shade(vals[i])}" title="{title}">'
-                         f"{html.escape(sequence[i])}</span>")
+            cells.append(
+                f'<span class="{cls}" style="background:{_shade(vals[i])}" title="{title}">'
+                f"{html.escape(sequence[i])}</span>"
+            )
         parts.append("".join(cells))
         parts.append("</div></div>")
     parts.append("</div>")
-    legend = ('<div class="dl-legend">residue shade = ' + html.escape(score_name) +
-              ' (white 0 &rarr; red 1)<span class="sw" style="background:#1f6fd1"></span>predicted region')
+    legend = (
+        '<div class="dl-legend">residue shade = '
+        + html.escape(score_name)
+        + ' (white 0 &rarr; red 1)<span class="sw" style="background:#1f6fd1"></span>predicted region'
+    )
     if true_regions is not None:
         legend += '<span class="sw" style="background:#2a9d4b"></span>true region'
     legend += "</div>"

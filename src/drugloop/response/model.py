@@ -295,7 +295,14 @@ class DeepResponseModel(ResponseModel):
         )
 
     def _fit_one(
-        self, cells: np.ndarray, drugs: np.ndarray, train: Split, valid: Split | None, gen: Any, k: int, n: int
+        self,
+        cells: np.ndarray,
+        drugs: np.ndarray,
+        train: Split,
+        valid: Split | None,
+        gen: Any,
+        k: int,
+        n: int,
     ) -> dict[str, Any]:
         """Train one member net (appended to ``self.nets``); returns its early-stopping record."""
         import torch
@@ -417,7 +424,7 @@ class DeepResponseModel(ResponseModel):
         try:
             state = load_file(str(path))
             # the weights say how many members there are ("m{k}." prefixes); unprefixed = one net
-            k_models = len({n.split(".", 1)[0] for n in state if n.startswith("m") and n[1 : 2].isdigit()}) or 1
+            k_models = len({n.split(".", 1)[0] for n in state if n.startswith("m") and n[1:2].isdigit()}) or 1
             self.p["ensemble"] = k_models
             self.nets = []
             for k in range(k_models):

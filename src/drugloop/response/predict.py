@@ -221,7 +221,13 @@ def predict_response(
     )
     for (c, d), p, u in zip(zip(ci.ravel(), di.ravel(), strict=True), pred, spread, strict=True):
         records.append(
-            {"sample": good[c], "drug": dtab["drug"].iat[d], "ln_ic50": float(p), "uncertainty": float(u), "error": None}
+            {
+                "sample": good[c],
+                "drug": dtab["drug"].iat[d],
+                "ln_ic50": float(p),
+                "uncertainty": float(u),
+                "error": None,
+            }
         )
     for s in expr.index:
         for d in range(len(dtab)):
@@ -229,7 +235,13 @@ def predict_response(
             err = row_errors.get(s) or (drug_err if isinstance(drug_err, str) else None)
             if err:
                 records.append(
-                    {"sample": s, "drug": dtab["drug"].iat[d], "ln_ic50": np.nan, "uncertainty": np.nan, "error": err}
+                    {
+                        "sample": s,
+                        "drug": dtab["drug"].iat[d],
+                        "ln_ic50": np.nan,
+                        "uncertainty": np.nan,
+                        "error": err,
+                    }
                 )
     out = pd.DataFrame.from_records(records, columns=["sample", "drug", "ln_ic50", "uncertainty", "error"])
     out["rank_in_sample"] = out.groupby("sample")["ln_ic50"].rank(method="min").astype("Int64")

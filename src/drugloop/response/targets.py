@@ -256,8 +256,13 @@ def _gdsc_drugs() -> pd.DataFrame:
 
     path = resolve_all(["gdsc/drug_smiles.csv"])[0]
     drugs = pd.read_csv(path, dtype={"CID": "str"}, keep_default_na=False)
-    return pd.DataFrame({"drug_name": drugs["drug_name"].astype(str), "cid": drugs["CID"].str.strip(),
-                         "smiles": drugs["CanonicalSMILES"].astype(str)})
+    return pd.DataFrame(
+        {
+            "drug_name": drugs["drug_name"].astype(str),
+            "cid": drugs["CID"].str.strip(),
+            "smiles": drugs["CanonicalSMILES"].astype(str),
+        }
+    )
 
 
 def annotation_links() -> pd.DataFrame:
@@ -278,16 +283,25 @@ def annotation_links() -> pd.DataFrame:
                 by_synonym.setdefault(_key(syn), []).append(i)
     records = []
     for drug in ours.itertuples(index=False):
-        tries = (("PubChem CID", by_cid.get(drug.cid)), ("name", by_name.get(_key(drug.drug_name))),
-                 ("synonym", by_synonym.get(_key(drug.drug_name))))
+        tries = (
+            ("PubChem CID", by_cid.get(drug.cid)),
+            ("name", by_name.get(_key(drug.drug_name))),
+            ("synonym", by_synonym.get(_key(drug.drug_name))),
+        )
         how, hits = next(((h, i) for h, i in tries if i), ("", None))
         if not hits:
             continue
         for i in hits:  # a drug screened under two GDSC ids: the union of both annotations
             row = listed.iloc[i]
             for gene in gdsc_target_symbols(row["targets"]):
-                records.append({"drug_name": drug.drug_name, "gene": gene, "source": "gdsc_annotation",
-                                "evidence": f"GDSC drug {row['drug_id']} ({how} match) targets: {row['targets']}"})
+                records.append(
+                    {
+                        "drug_name": drug.drug_name,
+                        "gene": gene,
+                        "source": "gdsc_annotation",
+                        "evidence": f"GDSC drug {row['drug_id']} ({how} match) targets: {row['targets']}",
+                    }
+                )
     return pd.DataFrame.from_records(records, columns=COLUMNS).drop_duplicates(["drug_name", "gene"])
 
 
@@ -298,7 +312,9 @@ def davis_links(min_pkd: float = DAVIS_MIN_PKD, window: float = DAVIS_WINDOW) ->
     ours = _gdsc_drugs()
     davis = load_davis()
     ligands = davis.drop_duplicates("drug_id")[["drug_id", "smiles"]]
-    skeleton = {_inchikey_skeleton(s): str(d) for d, s in zip(ligands["drug_id"], ligands["smiles"], strict=True)}
+    skeleton = {
+        _inchikey_skeleton(s): str(d) for d, s in zip(ligands["drug_id"], ligands["smiles"], strict=True)
+    }
     skeleton.pop(None, None)
     cids = set(ligands["drug_id"].astype(str))
     same: dict[str, str] = {}
@@ -312,9 +328,15 @@ def davis_links(min_pkd: float = DAVIS_MIN_PKD, window: float = DAVIS_WINDOW) ->
     best_drug = hit.groupby("drug_id")["affinity"].transform("max")
     top = best_gene.assign(best=best_drug.loc[best_gene.index])
     top = top[(top["affinity"] >= min_pkd) & (top["affinity"] >= top["best"] - window)]
-    records = [{"drug_name": same[str(r.drug_id)], "gene": r.gene, "source": "davis_kd",
-                "evidence": f"DAVIS {r.target_id} Kd {10 ** (9 - r.affinity):.3g} nM (PubChem {r.drug_id})"}
-               for r in top.sort_values(["drug_id", "affinity"], ascending=[True, False]).itertuples()]
+    records = [
+        {
+            "drug_name": same[str(r.drug_id)],
+            "gene": r.gene,
+            "source": "davis_kd",
+            "evidence": f"DAVIS {r.target_id} Kd {10 ** (9 - r.affinity):.3g} nM (PubChem {r.drug_id})",
+        }
+        for r in top.sort_values(["drug_id", "affinity"], ascending=[True, False]).itertuples()
+    ]
     return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
@@ -337,8 +359,15 @@ def drugs_for_target(gene: str) -> pd.DataFrame:
     links = _all_links()
     mine = links[links["gene"].isin(gene_symbols(gene))]
     smiles = dict(zip(*_gdsc_drugs()[["drug_name", "smiles"]].to_numpy().T, strict=True))
-    rows = [{"drug_name": name, "smiles": smiles.get(name, ""), "sources": ", ".join(sorted(set(g["source"]))),
-             "evidence": "; ".join(g["evidence"])} for name, g in mine.groupby("drug_name", sort=True)]
+    rows = [
+        {
+            "drug_name": name,
+            "smiles": smiles.get(name, ""),
+            "sources": ", ".join(sorted(set(g["source"]))),
+            "evidence": "; ".join(g["evidence"]),
+        }
+        for name, g in mine.groupby("drug_name", sort=True)
+    ]
     out = pd.DataFrame.from_records(rows, columns=["drug_name", "smiles", "sources", "evidence"])
     if out.empty:
         return out
