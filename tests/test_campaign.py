@@ -52,6 +52,8 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
     assert target["name"] == "ABL1" and target["gene"] == "ABL1" and target["length"] > 1000
     ligands = pd.read_parquet(campaign / "known_ligands.parquet")
     assert len(ligands) >= 68 and set(ligands["unit"]) <= {"pKd", "KIBA score"}
+    named = ligands.drop_duplicates("drug_id").set_index("drug_id")["name"]
+    assert named["5291"] == "Imatinib" and named["3062316"] == "Dasatinib"  # DAVIS knows them by PubChem CID
 
     ledger = pd.read_parquet(campaign / "ledger.parquet")
     assert len(ledger) == 40 and ledger["smiles"].is_unique

@@ -288,7 +288,10 @@ def build_report(out: Path) -> str:
     if ligands is not None and len(ligands):
         body.append(f"<p>{len(ligands)} measured compound–target pairs in the shipped data; strongest:</p>")
         body.append(
-            table_html(ligands.head(5).to_dict("records"), ["dataset", "drug_id", "affinity", "unit"])
+            table_html(
+                ligands.head(5).to_dict("records"),
+                [c for c in ("dataset", "drug_id", "name", "target_id", "affinity", "unit") if c in ligands],
+            )
         )
     profile = _read(out, "target_profile.parquet")
     body.append("<h3>Perturbation profile and target-only approval likelihood</h3>")

@@ -113,8 +113,33 @@ def _link_by_sequence(target: Target, d_targets: pd.DataFrame, k_targets: pd.Dat
         target.gene = gene_of(target.davis_ids[0])
 
 
+def pubchem_drug_names() -> dict[str, str]:
+    """PubChem CID -> drug name, from the shipped tables that name their CIDs (GDSC drug list, approval drug info).
+
+    DAVIS knows its ligands only by CID; a chemist reading a report wants "Imatinib". Where the two tables disagree
+    the GDSC name wins (it is the one the cell-line step uses).
+    """
+    from drugloop.data.loaders import load_deepcdr_drugs, load_drug_approval
+
+    names: dict[str, str] = {}
+    info = load_drug_approval("drug_info")
+    cids = info["stitch_id"].astype(str).str.replace(r"^CID[sm]?", "", regex=True).str.lstrip("0")
+    for cid, name in zip(cids, info["drug_name"].astype(str), strict=True):
+        if cid and name:
+            names[cid] = name
+    gdsc = load_deepcdr_drugs()
+    for cid, name in zip(gdsc["pubchem_cid"], gdsc["drug_name"].astype(str), strict=True):
+        cid = str(cid).strip()
+        if cid.isdigit() and name:
+            names[cid] = name
+    return names
+
+
 def known_ligands(target: Target) -> pd.DataFrame:
-    """Measured compounds for the target in DAVIS (pKd) and KIBA (KIBA score), strongest first per set."""
+    """Measured compounds for the target in DAVIS (pKd) and KIBA (KIBA score), strongest first per set.
+
+    ``name`` is the drug's name where a shipped table names its PubChem CID (DAVIS ligands), else empty.
+    """
     davis, kiba = _binding_tables()
     parts = []
     if target.davis_ids:
@@ -123,9 +148,10 @@ def known_ligands(target: Target) -> pd.DataFrame:
     if target.kiba_ids:
         k = kiba[kiba["target_id"].isin(target.kiba_ids)].assign(dataset="kiba", unit="KIBA score")
         parts.append(k)
+    columns = ["dataset", "drug_id", "name", "target_id", "smiles", "affinity", "unit"]
     if not parts:
-        return pd.DataFrame(columns=["dataset", "drug_id", "target_id", "smiles", "affinity", "unit"])
-    out = pd.concat(parts, ignore_index=True)[
-        ["dataset", "drug_id", "target_id", "smiles", "affinity", "unit"]
-    ]
-    return out.sort_values(["dataset", "affinity"], ascending=[True, False]).reset_index(drop=True)
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True)
+    names = pubchem_drug_names() if target.davis_ids else {}
+    out["name"] = out["drug_id"].astype(str).map(names).fillna("")
+    return out[columns].sort_values(["dataset", "affinity"], ascending=[True, False]).reset_index(drop=True)
