@@ -50,30 +50,10 @@ def _fmt(v: Any) -> str:
 
 
 def learning_curve_png(ledger: pd.DataFrame, path: Path | None = None) -> bytes:
-    """Best-so-far and top-10 mean objective against compounds made and tested."""
-    import matplotlib
+    """Best-so-far and top-10 mean objective against compounds made and tested (the design engine's plot)."""
+    from drugloop.design.plots import learning_curve_bytes
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    scores = ledger.sort_values("order")["score"].to_numpy(float)
-    calls = np.arange(1, len(scores) + 1)
-    best = np.maximum.accumulate(scores) if len(scores) else scores
-    top10 = [float(np.sort(scores[:i])[::-1][:10].mean()) for i in calls]
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=110)
-    ax.scatter(calls, scores, s=6, alpha=0.35, color="#999", label="each compound")
-    ax.plot(calls, best, color="#c0392b", label="best so far")
-    ax.plot(calls, top10, color="#1f6fd1", label="top-10 mean")
-    ax.set_xlabel("compounds made and tested (objective calls)")
-    ax.set_ylabel("objective (0-1)")
-    ax.set_ylim(0, 1)
-    ax.legend(loc="lower right", fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    data = buffer.getvalue()
+    data = learning_curve_bytes(ledger.sort_values("order")["score"].to_numpy(float))
     if path is not None:
         atomic_write_bytes(path, data)
     return data

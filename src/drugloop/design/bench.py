@@ -384,6 +384,20 @@ def write_dmta_result(out: Path, runs: Sequence[Any], notes: Sequence[str] = ())
         for t, group in table.groupby("target")
     }
     sizes = {r.target: {"library_size": r.library_size, "n_hits": r.n_hits} for r in runs}
+    from drugloop.design.plots import dmta_curves_png
+
+    figure = dmta_curves_png(
+        {
+            m: [
+                [(tested / r.library_size, found / r.n_hits) for tested, found in r.curve]
+                for r in runs
+                if r.method == m
+            ]
+            for m in methods
+        },
+        Path(out) / "dmta_kiba_curves.png",
+    )
+    notes.append(f"figure: {figure.name} (hits found vs fraction tested, median over targets x seeds)")
     return write_result(
         "design",
         "dmta_kiba",
