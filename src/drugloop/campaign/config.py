@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from drugloop.errors import InputError
+from drugloop.utils.config import read_toml, validation_message
 
 
 class ObjectiveWeights(BaseModel):
@@ -72,13 +72,7 @@ class CampaignConfig(BaseModel):
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> CampaignConfig:
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"no campaign config at {path}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{path} is not valid TOML: {exc}") from None
+        data = read_toml(path, "campaign config")
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls.build(**data)
 
@@ -87,7 +81,7 @@ class CampaignConfig(BaseModel):
         try:
             return cls(**{k: v for k, v in fields.items() if v is not None})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            problems = validation_message(exc)
             raise InputError(f"invalid campaign config: {problems}") from None
 
     def to_toml(self) -> str:

@@ -37,7 +37,6 @@ before any molecule is scored.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -50,6 +49,7 @@ from rdkit.Chem import rdFingerprintGenerator
 
 from drugloop.chem import properties as props
 from drugloop.errors import DrugloopError, InputError
+from drugloop.utils.config import read_toml, validation_message
 
 __all__ = [
     "COMPONENT_TYPES",
@@ -340,15 +340,6 @@ class ScoringFunction(Objective):
         return out, parts
 
 
-def _format_validation(exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        lines.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(lines)
-
-
 def objective_from_config(data: dict[str, Any], name: str = "objective") -> ScoringFunction:
     """Build an objective from a parsed TOML/dict (the ``[objective]`` table, or its contents)."""
     body = data.get("objective", data) if isinstance(data, dict) else data
@@ -357,19 +348,14 @@ def objective_from_config(data: dict[str, Any], name: str = "objective") -> Scor
     try:
         config = ObjectiveConfig.model_validate(body)
     except ValidationError as exc:
-        raise InputError(f"invalid objective config: {_format_validation(exc)}") from None
+        raise InputError(f"invalid objective config: {validation_message(exc)}") from None
     return ScoringFunction(config, name=name)
 
 
 def load_objective(path: str | Path) -> ScoringFunction:
     """Read ``objective.toml`` and build the objective (all checks happen here, before any oracle call)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"objective config {path} does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path, "objective config")
     try:
         return objective_from_config(data, name=path.stem)
     except InputError as exc:

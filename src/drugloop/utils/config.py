@@ -18,7 +18,21 @@ from drugloop.errors import InputError
 
 def validation_message(exc: ValidationError) -> str:
     """Pydantic's multi-line report as one line: ``field: problem; other.field: problem``."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg'].removeprefix('Value error, ')}"
+        for e in exc.errors()
+    )
+
+
+def read_toml(path: str | Path, what: str = "config file") -> dict[str, Any]:
+    """A TOML file as a dict; a missing file or bad TOML is one InputError line naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} not found: {path}")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
 
 
 class EngineConfig(BaseModel):
@@ -32,16 +46,10 @@ class EngineConfig(BaseModel):
     @classmethod
     def from_toml(cls, path: str | Path) -> Self:
         """Read a TOML file: the fields at top level or under the ``[toml_section]`` table."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"config file not found: {path}")
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not valid TOML ({exc})") from None
+        raw = read_toml(path)
         if cls.toml_section and isinstance(raw.get(cls.toml_section), dict):
             raw = raw[cls.toml_section]
-        return cls.from_dict(raw, source=str(path))
+        return cls.from_dict(raw, source=str(Path(path)))
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "config") -> Self:
