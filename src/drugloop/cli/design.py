@@ -119,7 +119,11 @@ def bench(
     which: str = typer.Argument(..., help="pmo or dmta"),
     out: Path = typer.Option(Path("benchmarks/results/design"), "--out", "-o"),
     tasks: str = typer.Option("", "--tasks", help="comma list of PMO tasks (default: all 20)"),
-    methods: str = typer.Option("", "--methods", help="comma list (pmo: loop,graph_ga,reinvent,random)"),
+    methods: str = typer.Option(
+        "",
+        "--methods",
+        help="comma list (pmo: loop,graph_ga,reinvent,random; dmta: loop,loop_transfer,greedy,random)",
+    ),
     seeds: str = typer.Option("0", "--seeds", help="comma list of seeds"),
     budget: int = typer.Option(10_000, "--budget", help="PMO oracle calls per run"),
 ) -> None:
