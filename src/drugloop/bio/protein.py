@@ -304,12 +304,10 @@ def kmer_cosine_similarity(seqs: Sequence[str], k: int = 3) -> np.ndarray:
         cols.append(kmer[valid])
         rows.append(np.full(int(valid.sum()), i, dtype=np.int64))
     import scipy.sparse as sp
+    from sklearn.metrics.pairwise import cosine_similarity
 
     data = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
     counts = sp.csr_matrix(
         (np.ones(len(data)), (np.concatenate(rows) if rows else data, data)), shape=(n, size)
     )  # duplicate (row, col) entries are summed: k-mer counts
-    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-    gram = (counts @ counts.T).toarray()
-    denom = np.outer(norms, norms)
-    return np.divide(gram, denom, out=np.zeros_like(gram), where=denom > 0)
+    return np.asarray(cosine_similarity(counts, dense_output=True), dtype=np.float64)
