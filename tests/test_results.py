@@ -201,3 +201,26 @@ def test_write_run_metadata(tmp_path: Path) -> None:
     for key in ("drugloop_version", "commit", "hardware", "command", "created", "data_checksums"):
         assert key in data
     assert [p.name for p in path.parent.iterdir()] == ["config.json"]
+
+
+def test_claim_run_shares_a_grid_between_processes(tmp_path: Path) -> None:
+    import subprocess
+
+    from drugloop.utils.io import claim_run, release_run
+
+    result = tmp_path / "runs" / "task__s0.json"
+    assert claim_run(result)  # first claim wins and records our pid
+    assert (tmp_path / "runs" / "task__s0.json.claim").read_text() == str(os.getpid())
+    # a live other process holds it: we must skip
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        Path(str(result) + ".claim").write_text(str(other.pid))
+        assert not claim_run(result)
+    finally:
+        other.kill()
+        other.wait()
+    # its process is gone: the stale claim is taken over
+    assert claim_run(result)
+    release_run(result)
+    assert not Path(str(result) + ".claim").exists()
+    release_run(result)  # releasing twice is harmless

@@ -23,7 +23,7 @@ from drugloop.design.loop import LibrarySampler, LoopConfig, run_loop
 from drugloop.design.pmo import PMO_TASKS, auc_top_k
 from drugloop.design.scoring import PMOObjective
 from drugloop.errors import InputError
-from drugloop.utils.io import atomic_write_json
+from drugloop.utils.io import atomic_write_json, claim_run, release_run
 
 __all__ = ["PMO_METHODS", "aggregate_pmo", "pmo_method", "run_pmo", "run_pmo_one", "zinc_smiles"]
 
@@ -119,12 +119,22 @@ def run_pmo(
                 if path.is_file():
                     records.append(json.loads(path.read_text()))
                     continue
+                if not claim_run(path):
+                    echo(f"{task:26s} {method:9s} seed {seed}: another process is running it; skipped")
+                    continue
+                if path.is_file():  # finished by another process between our check and our claim
+                    release_run(path)
+                    records.append(json.loads(path.read_text()))
+                    continue
                 try:
-                    rec = run_pmo_one(task, method, seed, budget)
-                except InputError as exc:
-                    echo(f"skip {method}: {exc}")
-                    break
-                atomic_write_json(path, rec)
+                    try:
+                        rec = run_pmo_one(task, method, seed, budget)
+                    except InputError as exc:
+                        echo(f"skip {method}: {exc}")
+                        break
+                    atomic_write_json(path, rec)
+                finally:
+                    release_run(path)
                 records.append(rec)
                 echo(
                     f"{task:26s} {method:9s} seed {seed}: AUC top-10 {rec['auc_top10']:.3f} "

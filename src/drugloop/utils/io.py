@@ -135,3 +135,44 @@ def save_model_folder(
     save_weights(folder)
     atomic_write_json(folder / MODEL_CARD, card)
     return folder
+
+
+def claim_run(path: str | os.PathLike[str]) -> bool:
+    """Claim the right to compute the result at ``path`` (a ``<path>.claim`` file holding our pid); False if taken.
+
+    Lets several processes share one resumable benchmark grid: a process skips a run another live process is
+    computing. A claim whose process has died is taken over; ``release_run`` removes ours once the result is written.
+    """
+    claim = Path(str(path) + ".claim")
+    claim.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(2):
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                owner = int(claim.read_text().strip() or 0)
+            except (OSError, ValueError):
+                owner = 0
+            if owner and owner != os.getpid() and _alive(owner):
+                return False
+            claim.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as handle:
+            handle.write(str(os.getpid()))
+        return True
+    return False
+
+
+def release_run(path: str | os.PathLike[str]) -> None:
+    """Remove the claim ``claim_run`` made for ``path``."""
+    Path(str(path) + ".claim").unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

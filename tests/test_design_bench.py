@@ -1,0 +1,67 @@
+"""The resumable PMO grid runner: writes one JSON a run, never repeats a finished run, skips one being computed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drugloop.design import bench
+
+
+@pytest.fixture
+def fake_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int]]:
+    calls: list[tuple[str, str, int]] = []
+
+    def run_one(task: str, method: str, seed: int, budget: int = 10_000) -> dict[str, Any]:
+        calls.append((task, method, seed))
+        return {
+            "task": task,
+            "method": method,
+            "seed": seed,
+            "budget": budget,
+            "auc_top10": 0.5,
+            "top10_final": 0.6,
+            "wall_seconds": 1.0,
+        }
+
+    monkeypatch.setattr(bench, "run_pmo_one", run_one)
+    return calls
+
+
+def test_grid_writes_each_run_once_and_resumes(tmp_path: Path, fake_runs: list) -> None:
+    tasks = ["qed", "median1"]
+    recs = bench.run_pmo(tmp_path, tasks, ["random"], [0, 1], budget=100, echo=lambda _: None)
+    assert len(recs) == 4 and len(fake_runs) == 4
+    files = sorted((tmp_path / "runs" / "pmo" / "random").glob("*.json"))
+    assert [f.name for f in files] == [
+        "median1__b100__s0.json",
+        "median1__b100__s1.json",
+        "qed__b100__s0.json",
+        "qed__b100__s1.json",
+    ]
+    assert not list(tmp_path.rglob("*.claim"))  # claims are released
+    again = bench.run_pmo(tmp_path, tasks, ["random"], [0, 1], budget=100, echo=lambda _: None)
+    assert len(again) == 4 and len(fake_runs) == 4  # nothing recomputed
+    assert json.loads(files[0].read_text())["auc_top10"] == 0.5
+
+
+def test_grid_skips_a_run_another_live_process_computes(tmp_path: Path, fake_runs: list) -> None:
+    path = tmp_path / "runs" / "pmo" / "random" / "qed__b100__s0.json"
+    path.parent.mkdir(parents=True)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        Path(str(path) + ".claim").write_text(str(other.pid))
+        said: list[str] = []
+        bench.run_pmo(tmp_path, ["qed", "median1"], ["random"], [0], budget=100, echo=said.append)
+    finally:
+        other.kill()
+        other.wait()
+    assert fake_runs == [("median1", "random", 0)]
+    assert any("another process" in line for line in said)
+    assert not path.exists() and os.path.exists(str(path) + ".claim")
