@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from drugloop.campaign.cell_lines import COLUMNS
 from drugloop.campaign.config import CampaignConfig
 from drugloop.campaign.run import STEPS
 from drugloop.cli.main import app
@@ -70,23 +71,7 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
     # ABL1 is a cancer drug target in GDSC: designs and the GDSC ABL1 drugs are scored on every cell line
     assert steps["cell_lines"]["status"] == "done", steps["cell_lines"]
     cells = pd.read_parquet(campaign / "cell_line_sensitivity.parquet")
-    assert list(cells.columns) == [
-        "compound",
-        "kind",
-        "design_rank",
-        "smiles",
-        "depmap_id",
-        "cell_line",
-        "tissue",
-        "cancer_type",
-        "predicted_ln_ic50",
-        "relative_ln_ic50",
-        "rank",
-        "measured_ln_ic50",
-        "held_out",
-        "nearest_gdsc_drug",
-        "nearest_gdsc_similarity",
-    ]
+    assert list(cells.columns) == COLUMNS  # the literal schema is pinned in test_campaign_cell_lines
     per = cells.groupby("compound", sort=False)
     assert list(per.size().unique()) == [580]
     assert list(cells.loc[cells["kind"] == "design", "compound"].unique()) == [

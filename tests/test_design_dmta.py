@@ -143,6 +143,8 @@ def test_transfer_prior_learns_from_relatives_without_library_measurements() -> 
     np.testing.assert_allclose(transfer_prior(scrambled, "T", library), prior)
     with pytest.raises(InputError, match="not a KIBA target"):
         transfer_prior(kiba, "W", library)
+    with pytest.raises(InputError, match="drug_id and smiles"):
+        transfer_prior(kiba, "T", library.drop(columns="drug_id"))
 
 
 def test_loop_transfer_needs_a_prior_and_uses_it() -> None:

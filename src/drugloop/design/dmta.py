@@ -136,6 +136,8 @@ def transfer_prior(
         raise InputError(f"the KIBA table needs columns {sorted(need)}")
     if target not in set(kiba["target_id"]):
         raise InputError(f"{target!r} is not a KIBA target")
+    if not {"drug_id", "smiles"} <= set(library.columns):
+        raise InputError("the library needs columns drug_id and smiles")
     seqs = kiba.drop_duplicates("target_id").set_index("target_id")["sequence"]
     sim = pd.Series(kmer_cosine_similarity(seqs.tolist())[seqs.index.get_loc(target)], index=seqs.index)
     data = kiba.dropna(subset=["affinity"])
