@@ -18,8 +18,8 @@ from functools import cache
 import numpy as np
 from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem import AllChem, Crippen, Descriptors, rdMolDescriptors
-from rdkit.Chem.Pharm2D import Generate, Gobbi_Pharm2D
 
+from drugloop.chem.pharm2d import gobbi_pharm2d
 from drugloop.errors import InputError
 
 __all__ = ["PMO_TASKS", "PMOOracle", "auc_top_k", "pmo_oracle", "top_k_curve"]
@@ -61,7 +61,7 @@ def _fp(mol: Chem.Mol, kind: str) -> object:
         if kind == "ap":
             return rdMolDescriptors.GetAtomPairFingerprint(mol, maxLength=10)
         if kind == "phco":
-            return Generate.Gen2DFingerprint(mol, Gobbi_Pharm2D.factory)
+            return gobbi_pharm2d(mol)  # RDKit's bits, computed ~5-20x faster
     raise ValueError(kind)
 
 
