@@ -58,6 +58,17 @@ def test_similarity_filter_and_invalid_molecules() -> None:
     assert scores[2] == 0.0 and parts[2] == {}
 
 
+def test_pharmacophore_similarity_matches_the_pmo_hop_oracles_fingerprint() -> None:
+    from drugloop.design.pmo import HOP_REF, _tanimoto
+
+    imatinib = "Cc1ccc(NC(=O)c2ccc(CN3CCN(C)CC3)cc2)cc1Nc1nccc(-c2cccnc2)n1"
+    obj = _obj({"type": "similarity", "references": [HOP_REF], "fingerprint": "pharm2d"})
+    _, parts = obj.score([HOP_REF, imatinib])
+    assert parts[0]["similarity"] == pytest.approx(1.0)
+    assert parts[1]["similarity"] == pytest.approx(_tanimoto(Chem.MolFromSmiles(imatinib), HOP_REF, "phco"))
+    assert 0.0 < parts[1]["similarity"] < 1.0
+
+
 @pytest.mark.parametrize(
     ("components", "message"),
     [

@@ -20,6 +20,7 @@ from drugloop.chem.parse import (
     standardize_smiles,
     standardize_smiles_frame,
 )
+from drugloop.chem.pharm2d import gobbi_pharm2d
 from drugloop.chem.properties import (
     PROPERTY_COLUMNS,
     design_alerts,
@@ -50,6 +51,7 @@ __all__ = [
     "descriptors",
     "ecfp",
     "ecfp_from_smiles",
+    "gobbi_pharm2d",
     "graphs_from_smiles",
     "lipinski_violations",
     "logp",

@@ -1,7 +1,8 @@
 """Composable design objectives: components → transforms → weighted aggregation (configured in TOML).
 
 Modelled on REINVENT 4's scoring: each component computes a raw value per molecule (QED, SA score, logP, TPSA,
-molecular weight, Tanimoto similarity to reference SMILES, substructure alerts, a trained binding model's
+molecular weight, Tanimoto similarity to reference SMILES (``fingerprint`` = ecfp4, fcfp4 or pharm2d, the Gobbi
+pharmacophore fingerprint for scaffold hopping), substructure alerts, a trained binding model's
 prediction or its uncertainty, or a PMO task), a transform maps it to [0, 1] (sigmoid, reverse sigmoid, step,
 Gaussian), and the scores are combined by a weighted arithmetic or geometric mean. Components with
 ``role = "filter"`` (alerts by default) multiply the aggregate instead: a molecule with an alert scores 0.
@@ -48,6 +49,7 @@ from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem import rdFingerprintGenerator
 
 from drugloop.chem import properties as props
+from drugloop.chem.pharm2d import gobbi_pharm2d
 from drugloop.errors import DrugloopError, InputError
 from drugloop.utils.config import read_toml, validation_message
 
@@ -135,7 +137,8 @@ class ComponentConfig(BaseModel):
     transform: TransformConfig | None = None
     role: Literal["score", "filter"] | None = None
     references: list[str] = []
-    fingerprint: Literal["ecfp4", "fcfp4"] = "ecfp4"
+    #: pharm2d = Gobbi 2D pharmacophore (keeps the pharmacophore, not the atoms: for scaffold hopping)
+    fingerprint: Literal["ecfp4", "fcfp4", "pharm2d"] = "ecfp4"
     smarts: list[str] = []
     pains: bool = False
     model: str | None = None
@@ -189,6 +192,11 @@ _ECFP = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
 _FCFP = rdFingerprintGenerator.GetMorganGenerator(
     radius=2, fpSize=2048, atomInvariantsGenerator=rdFingerprintGenerator.GetMorganFeatureAtomInvGen()
 )
+_SIMILARITY_FINGERPRINTS: dict[str, Callable[[Chem.Mol], Any]] = {
+    "ecfp4": _ECFP.GetFingerprint,
+    "fcfp4": _FCFP.GetFingerprint,
+    "pharm2d": gobbi_pharm2d,
+}
 
 
 def _mol_or_error(smiles: str, what: str) -> Chem.Mol:
@@ -222,10 +230,10 @@ class _Component:
         elif cfg.type == "similarity":
             if not cfg.references:
                 raise InputError(f"{where}: 'similarity' needs at least one reference SMILES in 'references'")
-            gen = _ECFP if cfg.fingerprint == "ecfp4" else _FCFP
-            refs = [gen.GetFingerprint(_mol_or_error(s, where)) for s in cfg.references]
+            fingerprint = _SIMILARITY_FINGERPRINTS[cfg.fingerprint]
+            refs = [fingerprint(_mol_or_error(s, where)) for s in cfg.references]
             self._raw = lambda mols: np.array(
-                [max(DataStructs.BulkTanimotoSimilarity(gen.GetFingerprint(m), refs)) for m in mols],
+                [max(DataStructs.BulkTanimotoSimilarity(fingerprint(m), refs)) for m in mols],
                 dtype=float,
             )
         elif cfg.type == "alerts":
