@@ -65,3 +65,24 @@ def test_grid_skips_a_run_another_live_process_computes(tmp_path: Path, fake_run
     assert fake_runs == [("median1", "random", 0)]
     assert any("another process" in line for line in said)
     assert not path.exists() and os.path.exists(str(path) + ".claim")
+
+
+def test_aggregate_sums_only_complete_seeds_and_states_how_many(tmp_path: Path) -> None:
+    from drugloop.design.pmo import PMO_TASKS
+
+    out = tmp_path / "design"
+    folder = out / "runs" / "pmo" / "loop"
+    folder.mkdir(parents=True)
+    for seed, tasks in ((0, PMO_TASKS), (1, PMO_TASKS), (2, PMO_TASKS[:3])):  # seed 2 is unfinished
+        for task in tasks:
+            rec = {"task": task, "method": "loop", "seed": seed, "budget": 10_000, "wall_seconds": 2.0}
+            rec["auc_top10"] = 0.5 + 0.1 * seed
+            (folder / f"{task}__b10000__s{seed}.json").write_text(json.dumps(rec))
+    summary = bench.aggregate_pmo(out)["loop"]
+    assert summary["sum_auc_top10_by_complete_seed"] == pytest.approx({0: 10.0, 1: 12.0})
+    assert summary["per_task"]["albuterol_similarity"]["n_seeds"] == 3
+    assert summary["per_task"]["qed"]["n_seeds"] == 2
+    written = json.loads(bench.write_pmo_result(out).read_text())
+    assert written["metrics"]["loop_sum_auc_top10"]["values"] == pytest.approx([10.0, 12.0])
+    (note,) = [n for n in written["extra"]["notes"] if n.startswith("goal")]
+    assert "missed by 2.50" in note and "mean of 2 complete seed(s) of the 5 asked" in note
