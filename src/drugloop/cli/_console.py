@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from drugloop.errors import InputError
 
@@ -31,6 +40,36 @@ def setup_logging(verbose: int = 0, quiet: bool = False) -> None:
     )
     for noisy in ("lightgbm", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@contextmanager
+def stage_progress(
+    first_stage: str = "starting", disable: bool = False
+) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar (stderr, transient) fed by an engine's ``progress(stage, done, total)`` callback.
+
+    Engines report stages without knowing about Rich. Each stage gets its own task (so its elapsed time is its
+    own); a stage with a total of 0 or 1 shows a spinner instead of a bar.
+    """
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=disable,
+    ) as bar:
+        current = {"stage": first_stage, "task": bar.add_task(first_stage, total=None)}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage != current["stage"]:  # a new stage gets its own clock, and a spinner if it has no steps
+                bar.remove_task(current["task"])
+                current.update(stage=stage, task=bar.add_task(stage, total=total if total > 1 else None))
+            bar.update(current["task"], completed=done, total=total if total > 1 else None)
+
+        yield update
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from drugloop.cli._console import console, err_console, parse_params, user_errors
+from drugloop.cli._console import console, err_console, parse_params, stage_progress, user_errors
 from drugloop.errors import InputError
 
 app = typer.Typer(help="Compound-protein binding: train, predict, evaluate.", no_args_is_help=True)
 
 _PRED_COLUMNS = ["prediction", "uncertainty", "error"]
-
-
-@contextmanager
-def _progress() -> Iterator[Any]:
-    """A Rich progress bar fed by the engine's ``progress(stage, done, total)`` callback (stderr, transient)."""
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("starting", total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total if total > 1 else None)
-
-        yield update
 
 
 def _fmt(value: Any) -> str:
@@ -106,7 +76,7 @@ def train(
         out=out,
         model_params=params,
     )
-    with _progress() as update:
+    with stage_progress() as update:
         result = run_train(cfg, progress=update)
     rec = result.metrics
     n = rec["n"]
@@ -175,7 +145,7 @@ def predict(
         rows = [{"smiles": s, "target_id": tid, "sequence": seq} for s in smiles for tid, seq in records]
         table = normalise_pairs(pd.DataFrame(rows, columns=["smiles", "target_id", "sequence"]), label=None)
         columns = ["smiles", "target_id", "sequence"]
-    with _progress() as update:
+    with stage_progress() as update:
         update(f"predicting {len(table):,} pairs", 0, 1)
         result = fitted.predict(table)
     columns = [c for c in columns if c not in _PRED_COLUMNS] + _PRED_COLUMNS
@@ -201,7 +171,7 @@ def evaluate(
     from drugloop.utils.io import atomic_write_json
 
     folder = model / "model" if (model / "model" / "card.json").is_file() else model
-    with _progress() as update:
+    with stage_progress() as update:
         update("evaluating", 0, 1)
         result = run_evaluate(folder, data, split=split, fasta=fasta, seed=seed)
     console.print(

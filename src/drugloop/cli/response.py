@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from drugloop.cli._console import console, err_console, parse_params, setup_logging, user_errors
+from drugloop.cli._console import console, parse_params, setup_logging, stage_progress, user_errors
 
 app = typer.Typer(
     help="Anti-cancer drug response from transcriptomes, with network biomarkers.", no_args_is_help=True
@@ -50,22 +50,7 @@ def train(
         threads=threads,
         model_params=parse_params(param) or None,
     )
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet,
-    ) as bar:
-        task = bar.add_task("loading GDSC", total=None)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
+    with stage_progress("loading GDSC", disable=quiet) as progress:
         result = run_train(cfg, progress=progress)
     table = Table(title=f"{cfg.model} on gdsc, {cfg.split} split (test)")
     table.add_column("metric")
