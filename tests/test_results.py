@@ -224,3 +224,22 @@ def test_claim_run_shares_a_grid_between_processes(tmp_path: Path) -> None:
     release_run(result)
     assert not Path(str(result) + ".claim").exists()
     release_run(result)  # releasing twice is harmless
+
+
+def test_read_model_card_names_every_way_a_card_can_be_bad(tmp_path: Path) -> None:
+    from drugloop.errors import ModelError
+    from drugloop.utils.io import read_model_card, save_model_folder
+
+    folder = save_model_folder(tmp_path / "m", lambda f: (f / "w.bin").write_bytes(b"w"), {"model_type": "x"})
+    assert read_model_card(folder / "card.json", "test model") == {"model_type": "x"}
+    with pytest.raises(ModelError, match=r"is not a saved test model \(no card.json\); train one"):
+        read_model_card(tmp_path / "empty" / "card.json", "test model", "; train one")
+    (folder / "card.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match="damaged model card"):
+        read_model_card(folder / "card.json", "test model")
+    (folder / "card.json").write_bytes(b"\xff\xfe")
+    with pytest.raises(ModelError, match="damaged model card"):
+        read_model_card(folder / "card.json", "test model")
+    (folder / "card.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ModelError, match="not a JSON object"):
+        read_model_card(folder / "card.json", "test model")

@@ -14,7 +14,6 @@ LightGBM text model per part.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -40,6 +39,7 @@ from drugloop.approval.features import (
 )
 from drugloop.approval.models import Platt, TunedLGBM, tune_lgbm
 from drugloop.errors import InputError, ModelError
+from drugloop.utils.io import read_model_card
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +86,7 @@ class ApprovalEngine:
         folder = Path(folder)
         if (folder / "model" / CARD).is_file():
             folder = folder / "model"
-        path = folder / CARD
-        if not path.is_file():
-            raise ModelError(
-                f"{folder} is not a saved approval model (no {CARD}); run `drugloop approval train`"
-            )
-        try:
-            card = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ModelError(f"{path}: damaged model card ({exc})") from None
+        card = read_model_card(folder / CARD, "approval model", "; run `drugloop approval train`")
         if card.get("engine_version") != ENGINE_VERSION:
             raise ModelError(
                 f"{folder}: made by approval engine {card.get('engine_version')!r}, this is "

@@ -7,7 +7,6 @@ first, so a folder from a different model type, task or featurizer version fails
 
 from __future__ import annotations
 
-import json
 import logging
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -146,15 +145,12 @@ def _json_default(obj: object) -> object:
 
 def load_model(folder: str | Path) -> BindingModel:
     """Load any saved binding model; the card decides the class and guards against mismatched versions."""
+    from drugloop.utils.io import read_model_card
+
     folder = Path(folder)
     card_path = folder / CARD
-    if not card_path.is_file():
-        raise ModelError(f"{folder} is not a saved binding model (no {CARD})")
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{card_path}: damaged model card ({exc})") from None
-    if not isinstance(card, dict) or card.get("task") not in {"regression", "binary"}:
+    card = read_model_card(card_path, "binding model")
+    if card.get("task") not in {"regression", "binary"}:
         raise ModelError(f"{card_path}: damaged model card (no valid 'task')")
     model_type = card.get("model_type")
     cls = _REGISTRY.get(model_type)

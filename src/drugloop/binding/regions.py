@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from drugloop.errors import InputError, ModelError
+from drugloop.utils.io import read_model_card
 
 __all__ = [
     "HEADS",
@@ -576,10 +577,7 @@ class RegionPredictor:
         card_path, weights = folder / "regions.json", folder / "regions.safetensors"
         if not card_path.is_file() or not weights.is_file():
             raise ModelError(f"{folder} holds no region model (regions.json + regions.safetensors)")
-        try:
-            card = json.loads(card_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"{card_path}: damaged model card ({exc})") from None
+        card = read_model_card(card_path, "region model")
         if card.get("model_type") != "region-cnn" or card.get("version") != 1:
             raise ModelError(f"{card_path}: not a version-1 region model")
         model = cls(

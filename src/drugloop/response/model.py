@@ -8,7 +8,6 @@ the training drugs and their SMILES, metrics) plus weights in safetensors (deep)
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -153,15 +152,12 @@ class ResponseModel(ABC):
 
 def load_model(folder: str | Path) -> ResponseModel:
     """Load a saved response model; the card picks the class and must hold the input layout."""
+    from drugloop.utils.io import read_model_card
+
     folder = Path(folder)
     path = folder / CARD
-    if not path.is_file():
-        raise ModelError(f"{folder} is not a saved response model (no {CARD})")
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: damaged model card ({exc})") from None
-    cls = _REGISTRY.get(card.get("model_type")) if isinstance(card, dict) else None
+    card = read_model_card(path, "response model")
+    cls = _REGISTRY.get(card.get("model_type"))
     needed = ("feature_names", "genes", "feature_mean", "feature_sd", "drugs", "n_bits", "omics")
     if cls is None or any(k not in card for k in needed):
         raise ModelError(f"{path}: not a response model card (model_type or input layout missing)")

@@ -137,6 +137,26 @@ def save_model_folder(
     return folder
 
 
+def read_model_card(card_path: str | os.PathLike[str], kind: str, hint: str = "") -> dict[str, Any]:
+    """Read a saved model's JSON card; every way it can be missing or damaged is one clear ``ModelError``.
+
+    ``kind`` names the model in the message ("binding model"); ``hint`` is appended to the missing-card message
+    (e.g. the command that makes one).
+    """
+    from drugloop.errors import ModelError
+
+    card_path = Path(card_path)
+    if not card_path.is_file():
+        raise ModelError(f"{card_path.parent} is not a saved {kind} (no {card_path.name}){hint}")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{card_path}: damaged model card ({exc})") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: damaged model card (not a JSON object)")
+    return card
+
+
 def claim_run(path: str | os.PathLike[str]) -> bool:
     """Claim the right to compute the result at ``path`` (a ``<path>.claim`` file holding our pid); False if taken.
 
