@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from drugloop.design import bench
@@ -86,3 +87,37 @@ def test_aggregate_sums_only_complete_seeds_and_states_how_many(tmp_path: Path) 
     assert written["metrics"]["loop_sum_auc_top10"]["values"] == pytest.approx([10.0, 12.0])
     (note,) = [n for n in written["extra"]["notes"] if n.startswith("goal")]
     assert "missed by 2.50" in note and "mean of 2 complete seed(s) of the 5 asked" in note
+    png = out / "pmo20_tasks.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pmo_tasks_png_plots_every_method_and_task(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matplotlib.axes
+
+    from drugloop.design.plots import pmo_tasks_png
+
+    drawn: dict[str, tuple[list[float], list[float]]] = {}
+    real_barh = matplotlib.axes.Axes.barh
+
+    def spy(self, y, width, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        drawn[kwargs["label"]] = (list(width), list(kwargs["xerr"]))
+        return real_barh(self, y, width, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "barh", spy)
+    summary = {
+        "loop": {
+            "per_task": {
+                "qed": {"mean": 0.9, "sd": 0.01, "n_seeds": 5},
+                "median1": {"mean": 0.4, "sd": 0.02, "n_seeds": 5},
+            }
+        },
+        "random": {"per_task": {"qed": {"mean": 0.8, "sd": None, "n_seeds": 1}}},
+    }
+    pmo_tasks_png(summary, tmp_path / "p.png", {"reinvent": 11.6})
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    # methods by sum, tasks by the best method's means (median1 first); a method without a task gets no bar there
+    assert drawn["loop: sum 1.30 over 2 tasks, 5 seed(s)"] == ([0.4, 0.9], [0.02, 0.01])
+    widths, errs = drawn["random: sum 0.80 over 1 tasks, 1 seed(s)"]
+    assert np.isnan(widths[0]) and widths[1] == 0.8 and errs == [0.0, 0.0]
+    with pytest.raises(ValueError, match="no PMO runs"):
+        pmo_tasks_png({}, tmp_path / "q.png")

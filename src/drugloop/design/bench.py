@@ -206,7 +206,10 @@ GOAL_SUM = 13.5
 
 
 def write_pmo_result(out: Path, budget: int = 10_000, notes: Sequence[str] = ()) -> Path:
-    """Write ``<out>/pmo20.json`` (10,000-call budget) or ``pmo20_budget<N>.json`` from the stored runs."""
+    """Write ``<out>/pmo20.json`` (10,000-call budget) or ``pmo20_budget<N>.json`` from the stored runs.
+
+    Beside it, ``<name>_tasks.png`` shows every task's mean per method with its spread over seeds.
+    """
     from drugloop.evaluate.results import write_result
 
     summary = aggregate_pmo(out, budget)
@@ -251,6 +254,9 @@ def write_pmo_result(out: Path, budget: int = 10_000, notes: Sequence[str] = ())
         for cell in b["per_task"].values()
     )
     name = "pmo20" if budget == 10_000 else f"pmo20_budget{budget}"
+    from drugloop.design.plots import pmo_tasks_png
+
+    pmo_tasks_png(summary, Path(out) / f"{name}_tasks.png", PUBLISHED_SUMS if budget == 10_000 else None)
     return write_result(
         "design",
         name,

@@ -115,3 +115,53 @@ def dmta_curves_png(
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return atomic_write_bytes(path, _png(fig))
+
+
+def pmo_tasks_png(
+    per_method: Mapping[str, Mapping[str, Mapping[str, object]]],
+    path: str | Path,
+    published: Mapping[str, float] | None = None,
+) -> Path:
+    """Per PMO task, each method's mean AUC top-10 (whiskers: sd over seeds), with each method's sum in the legend.
+
+    ``per_method`` is ``aggregate_pmo``'s summary (method → {"per_task": {task: {"mean", "sd", "n_seeds"}}}).
+    Methods are ordered by their sum, tasks by the best method's means, so where a method wins or loses is easy to see.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def total(method: str) -> float:
+        return float(sum(float(c["mean"]) for c in per_method[method]["per_task"].values()))
+
+    methods = sorted((m for m in per_method if per_method[m].get("per_task")), key=total, reverse=True)
+    if not methods:
+        raise ValueError("no PMO runs to plot")
+    first = per_method[methods[0]]["per_task"]
+    tasks = sorted(
+        {t for m in methods for t in per_method[m]["per_task"]}, key=lambda t: first.get(t, {}).get("mean", 0)
+    )
+    height = 0.8 / len(methods)
+    fig, ax = plt.subplots(figsize=(7.5, 0.36 * len(tasks) + 1.6), dpi=110)
+    for i, method in enumerate(methods):
+        cells = per_method[method]["per_task"]
+        ys = np.arange(len(tasks)) + ((len(methods) - 1) / 2 - i) * height  # first method on top
+        means = [float(cells[t]["mean"]) if t in cells else np.nan for t in tasks]
+        sds = [float(cells[t]["sd"] or 0.0) if t in cells else 0.0 for t in tasks]
+        seeds = sorted({int(cells[t]["n_seeds"]) for t in cells})
+        label = f"{method}: sum {np.nansum(means):.2f} over {int(np.sum(~np.isnan(means)))} tasks, {'/'.join(map(str, seeds))} seed(s)"
+        ax.barh(ys, means, height=height, xerr=sds, label=label, error_kw={"lw": 0.7, "capsize": 1.5})
+    ax.set_yticks(np.arange(len(tasks)), tasks, fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("AUC of the top-10 mean score over oracle calls (normalised)")
+    title = "PMO, 10,000 oracle calls: mean over seeds (whiskers: sd)"
+    if published:
+        title += "\npublished sums over these 20 tasks: " + ", ".join(
+            f"{k} {v:.1f}" for k, v in published.items()
+        )
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc="lower right", fontsize=7)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return atomic_write_bytes(path, _png(fig))
