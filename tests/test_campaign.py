@@ -101,6 +101,10 @@ def test_campaign_writes_every_step_and_the_report(campaign: Path) -> None:
         assert anchor in report, anchor
     if steps["explain"]["status"] == "done":
         assert 'id="highlighted-sequence"' in report
+    # the sequence-only regions come with the region model's held-out accuracy, read from its card
+    accuracy = steps["target_regions"]["info"]["accuracy"]
+    assert 0.5 < accuracy["per-residue AUROC (bindPredict fold 5)"] < 1.0
+    assert 'id="region-trust"' in report and "per-residue AUROC (bindPredict fold 5)" in report
     for fetch in ('src="http', "src='http", 'href="http', "<link", "<script src", "url(http"):
         assert fetch not in report, f"the report must be self-contained, found {fetch!r}"
     resolved = CampaignConfig.from_toml(campaign / "campaign.toml")
@@ -195,3 +199,22 @@ def test_report_opens_in_headless_chromium(campaign: Path, tmp_path: Path) -> No
         [*args, f"--screenshot={shot}", "--window-size=1200,1600", report], capture_output=True, timeout=120
     )
     assert shot.exists() and shot.stat().st_size > 20_000
+
+
+def test_region_trust_line_says_how_weak_the_regions_are() -> None:
+    from drugloop.campaign.report import _region_trust
+    from drugloop.campaign.stages import region_model_accuracy
+
+    card = {"validation": {"hots": {"ap@0.5": 0.05, "top_n@0.5": 0.15}, "bindpredict_fold5": {"auroc": 0.69}}}
+    accuracy = region_model_accuracy(card)
+    assert accuracy == {
+        "per-residue AUROC (bindPredict fold 5)": 0.69,
+        "region AP@0.5 (HoTS validation)": 0.05,
+        "top-n success@0.5 (HoTS validation)": 0.15,
+    }
+    weak = _region_trust([{"name": "target_regions", "info": {"accuracy": accuracy}}])
+    assert "AUROC (bindPredict fold 5) 0.69" in weak and "hints, not binding sites" in weak
+    strong = {**accuracy, "region AP@0.5 (HoTS validation)": 0.7}
+    assert "hints" not in _region_trust([{"name": "target_regions", "info": {"accuracy": strong}}])
+    assert "unvalidated" in _region_trust([{"name": "target_regions", "info": {}}])
+    assert region_model_accuracy({}) == {}

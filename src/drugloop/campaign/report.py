@@ -232,6 +232,22 @@ def _molecule_grid(designs: pd.DataFrame, unit: str) -> str:
     return f'<div class="grid" id="molecule-grid">{"".join(cells)}</div>'
 
 
+def _region_trust(steps: list[dict[str, Any]]) -> str:
+    """How far to trust the sequence-only regions: the region model's accuracy on proteins it never saw."""
+    info = next((s.get("info", {}) for s in steps if s["name"] == "target_regions"), {})
+    accuracy = info.get("accuracy") or {}
+    if not accuracy:
+        return '<p class="note">The region model\'s card holds no held-out accuracy; treat the regions as unvalidated.</p>'
+    figures = ", ".join(f"{html.escape(k)} {v:.2f}" for k, v in accuracy.items())
+    ap = accuracy.get("region AP@0.5 (HoTS validation)")
+    verdict = (
+        " Most predicted regions do not match a true binding region: read them as hints, not binding sites."
+        if ap is not None and ap < 0.3
+        else ""
+    )
+    return f'<p class="note" id="region-trust">Accuracy on proteins the region model never saw: {figures}.{verdict}</p>'
+
+
 def _skipped(steps: list[dict[str, Any]], name: str) -> str | None:
     for s in steps:
         if s["name"] == name and s["status"] != "done":
@@ -292,6 +308,7 @@ def build_report(out: Path) -> str:
                 score_name="binding probability",
             )
         )
+        body.append(_region_trust(steps))
     else:
         body.append(_skipped(steps, "target_regions") or "<p>(not run)</p>")
     parts.append('<section id="target"><h2>1. Target</h2>' + "".join(body) + "</section>")

@@ -78,7 +78,8 @@ def step_target_regions(config: CampaignConfig, out: Path) -> dict[str, Any]:
     from drugloop.binding.regions import RegionPredictor
 
     target = load_target(out)
-    pred = RegionPredictor.default().predict([target.sequence])[0]
+    model = RegionPredictor.default()
+    pred = model.predict([target.sequence])[0]
     residues = pd.DataFrame(
         {
             "position": np.arange(1, len(target.sequence) + 1),
@@ -96,7 +97,20 @@ def step_target_regions(config: CampaignConfig, out: Path) -> dict[str, Any]:
         columns=["rank", "start", "end", "score"],
     )
     write_parquet(regions, out / "target_regions.parquet")
-    return {"regions": len(regions)}
+    return {"regions": len(regions), "accuracy": region_model_accuracy(model.card)}
+
+
+def region_model_accuracy(card: dict[str, Any]) -> dict[str, float]:
+    """The region model's held-out accuracy from its card, so the report can say how far to trust the regions."""
+    validation = card.get("validation", {})
+    residues, regions = validation.get("bindpredict_fold5", {}), validation.get("hots", {})
+    found = {
+        "per-residue AUROC (bindPredict fold 5)": residues.get("auroc"),
+        "per-residue MCC (bindPredict fold 5)": residues.get("mcc"),
+        "region AP@0.5 (HoTS validation)": regions.get("ap@0.5"),
+        "top-n success@0.5 (HoTS validation)": regions.get("top_n@0.5"),
+    }
+    return {k: float(v) for k, v in found.items() if v is not None}
 
 
 # ---------------------------------------------------------------------------------------------------- binding
