@@ -71,7 +71,7 @@ def test_grid_skips_a_run_another_live_process_computes(tmp_path: Path, fake_run
 def test_aggregate_sums_only_complete_seeds_and_states_how_many(tmp_path: Path) -> None:
     from drugloop.design.pmo import PMO_TASKS
 
-    out = tmp_path / "design"
+    out = tmp_path / "my_bench"  # a user's --out: the result goes into it, whatever its name
     folder = out / "runs" / "pmo" / "loop"
     folder.mkdir(parents=True)
     for seed, tasks in ((0, PMO_TASKS), (1, PMO_TASKS), (2, PMO_TASKS[:3])):  # seed 2 is unfinished
@@ -83,7 +83,9 @@ def test_aggregate_sums_only_complete_seeds_and_states_how_many(tmp_path: Path) 
     assert summary["sum_auc_top10_by_complete_seed"] == pytest.approx({0: 10.0, 1: 12.0})
     assert summary["per_task"]["albuterol_similarity"]["n_seeds"] == 3
     assert summary["per_task"]["qed"]["n_seeds"] == 2
-    written = json.loads(bench.write_pmo_result(out).read_text())
+    path = bench.write_pmo_result(out)
+    assert path == out / "pmo20.json"
+    written = json.loads(path.read_text())
     assert written["metrics"]["loop_sum_auc_top10"]["values"] == pytest.approx([10.0, 12.0])
     (note,) = [n for n in written["extra"]["notes"] if n.startswith("goal")]
     assert "missed by 2.50" in note and "mean of 2 complete seed(s) of the 5 asked" in note
@@ -121,3 +123,21 @@ def test_pmo_tasks_png_plots_every_method_and_task(tmp_path: Path, monkeypatch: 
     assert np.isnan(widths[0]) and widths[1] == 0.8 and errs == [0.0, 0.0]
     with pytest.raises(ValueError, match="no PMO runs"):
         pmo_tasks_png({}, tmp_path / "q.png")
+
+
+def test_dmta_result_goes_into_the_given_folder_and_compares_methods_on_shared_targets(
+    tmp_path: Path,
+) -> None:
+    from drugloop.design.dmta import DMTARun
+
+    def run(target: str, method: str, seed: int, frac: float) -> DMTARun:
+        return DMTARun(target, method, seed, 100, 2, frac, 0.5, [(1, 0), (10, 1), (20, 2)])
+
+    runs = [run(t, m, s, f) for t, f in (("A", 0.1), ("B", 0.3)) for m in ("loop", "random") for s in (0, 1)]
+    runs.append(run("C", "loop", 0, 0.9))  # C lacks random and seed 1: left out of the comparison
+    out = tmp_path / "my_dmta"
+    path = bench.write_dmta_result(out, runs)
+    assert path == out / "dmta_kiba.json" and (out / "dmta_kiba_curves.png").is_file()
+    written = json.loads(path.read_text())
+    assert written["extra"]["medians"]["loop"]["median_frac_tested_half_hits"] == pytest.approx(0.2)
+    assert set(written["extra"]["per_target"]) == {"A", "B"}

@@ -266,7 +266,7 @@ def write_pmo_result(out: Path, budget: int = 10_000, notes: Sequence[str] = ())
         metrics=metrics,
         seeds=sorted(seeds),
         wall_seconds=float(wall),
-        root=Path(out).parent,
+        folder=Path(out),
         extra={
             "metric": "AUC of the top-10 mean score vs oracle calls, every 100 calls, normalised (PMO)",
             "published_sums_20_tasks_10k": PUBLISHED_SUMS,
@@ -441,7 +441,7 @@ def write_dmta_result(out: Path, runs: Sequence[Any], notes: Sequence[str] = ())
         metrics=metrics,
         seeds=seeds,
         wall_seconds=0.0,
-        root=Path(out).parent,
+        folder=Path(out),
         extra={
             "protocol": "start 1% random; batches of 1% of the library (5% after 20% tested); hits = top 2% by "
             "KIBA score (larger = stronger binding in DeepDTA's KIBA); metrics per target = mean over seeds, "

@@ -181,8 +181,9 @@ def write_result(
     command: str | None = None,
     extra: Mapping[str, Any] | None = None,
     root: Path = Path("benchmarks/results"),
+    folder: Path | None = None,
 ) -> Path:
-    """Write ``root/<engine>/<name>.json`` atomically and return its path.
+    """Write ``root/<engine>/<name>.json`` (or ``folder/<name>.json``) atomically and return its path.
 
     ``metrics`` maps a metric name to its values over runs (one per seed, or per seed and fold); each is
     stored as :func:`summarize` output. ``command`` defaults to this process's argv, shell-quoted, so the
@@ -226,7 +227,8 @@ def write_result(
         "drugloop_version": _package_version(),
         "extra": dict(extra) if extra else {},
     }
-    return atomic_write_json(Path(root) / engine / f"{name}.json", record)
+    target = Path(folder) if folder is not None else Path(root) / engine
+    return atomic_write_json(target / f"{name}.json", record)
 
 
 def read_result(path: str | os.PathLike[str]) -> dict[str, Any]:
