@@ -254,10 +254,7 @@ def write_pmo_result(out: Path, budget: int = 10_000, notes: Sequence[str] = ())
         for cell in b["per_task"].values()
     )
     name = "pmo20" if budget == 10_000 else f"pmo20_budget{budget}"
-    from drugloop.design.plots import pmo_tasks_png
-
-    pmo_tasks_png(summary, Path(out) / f"{name}_tasks.png", PUBLISHED_SUMS if budget == 10_000 else None)
-    return write_result(
+    path = write_result(
         "design",
         name,
         dataset={"name": "PMO (20 RDKit-only tasks)", "start_population": "ZINC250k", "budget": budget},
@@ -275,6 +272,11 @@ def write_pmo_result(out: Path, budget: int = 10_000, notes: Sequence[str] = ())
             "notes": notes,
         },
     )
+    # the figure goes after the JSON, so the JSON's commit is not marked dirty by a figure it is about to rewrite
+    from drugloop.design.plots import pmo_tasks_png
+
+    pmo_tasks_png(summary, Path(out) / f"{name}_tasks.png", PUBLISHED_SUMS if budget == 10_000 else None)
+    return path
 
 
 _METHOD_DESCRIPTIONS = {
@@ -407,21 +409,9 @@ def write_dmta_result(out: Path, runs: Sequence[Any], notes: Sequence[str] = ())
         for t, group in table.groupby("target")
     }
     sizes = {r.target: {"library_size": r.library_size, "n_hits": r.n_hits} for r in runs}
-    from drugloop.design.plots import dmta_curves_png
-
-    figure = dmta_curves_png(
-        {
-            m: [
-                [(tested / r.library_size, found / r.n_hits) for tested, found in r.curve]
-                for r in runs
-                if r.method == m
-            ]
-            for m in methods
-        },
-        Path(out) / "dmta_kiba_curves.png",
-    )
+    figure = Path(out) / "dmta_kiba_curves.png"
     notes.append(f"figure: {figure.name} (hits found vs fraction tested, median over targets x seeds)")
-    return write_result(
+    path = write_result(
         "design",
         "dmta_kiba",
         dataset={
@@ -453,3 +443,18 @@ def write_dmta_result(out: Path, runs: Sequence[Any], notes: Sequence[str] = ())
             "notes": notes,
         },
     )
+    # the figure goes after the JSON, so the JSON's commit is not marked dirty by a figure it is about to rewrite
+    from drugloop.design.plots import dmta_curves_png
+
+    dmta_curves_png(
+        {
+            m: [
+                [(tested / r.library_size, found / r.n_hits) for tested, found in r.curve]
+                for r in runs
+                if r.method == m
+            ]
+            for m in methods
+        },
+        figure,
+    )
+    return path
