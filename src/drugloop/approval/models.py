@@ -1,8 +1,10 @@
 """Approval classifiers as picklable ``fit_predict`` functions for the protocol, plus the tuned, calibrated
 gradient-boosting model the engine deploys.
 
-- :func:`rf_fit_predict`: the paper's model, scikit-learn ``RandomForestClassifier(n_estimators=1000)`` with
-  default settings (Gini, bootstrap, sqrt features, fully grown trees), one thread.
+- :func:`rf_fit_predict`: the paper's model, ``RandomForestClassifier(n_estimators=1000)`` with scikit-learn's
+  default settings (Gini, bootstrap, sqrt features, fully grown trees), one thread. By default it is grown by
+  :mod:`drugloop.approval.forest` (the same algorithm, about 20x faster); ``engine="sklearn"`` runs
+  scikit-learn itself.
 - :func:`lgbm_fit_predict`: LightGBM gradient boosting, hyper-parameters chosen by an inner stratified 3-fold CV
   on the training part only (never the test part), then Platt-calibrated on the inner out-of-fold predictions.
 """
@@ -48,13 +50,31 @@ def rf_fit_predict(
     x_test: NDArray[np.floating],
     seed: int,
     n_estimators: int = 1000,
+    engine: str = "drugloop",
 ) -> NDArray[np.floating]:
     """The paper's random forest; returns P(approved) for ``x_test``."""
+    if engine == "drugloop":
+        from drugloop.approval.forest import random_forest
+
+        return random_forest(x_train, y_train, x_test, seed, n_estimators, want_oob=False)[0]
+    if engine != "sklearn":
+        raise ValueError(f"unknown forest engine {engine!r}: drugloop or sklearn")
     from sklearn.ensemble import RandomForestClassifier
 
     rf = RandomForestClassifier(n_estimators=n_estimators, n_jobs=1, random_state=seed)
     rf.fit(x_train, y_train)
     return rf.predict_proba(x_test)[:, list(rf.classes_).index(1)]
+
+
+def sklearn_rf_fit_predict(
+    x_train: NDArray[np.floating],
+    y_train: NDArray[np.integer],
+    x_test: NDArray[np.floating],
+    seed: int,
+    n_estimators: int = 1000,
+) -> NDArray[np.floating]:
+    """:func:`rf_fit_predict` with scikit-learn's own forest (picklable, for the protocol's workers)."""
+    return rf_fit_predict(x_train, y_train, x_test, seed, n_estimators, engine="sklearn")
 
 
 def _stratified_folds(y: NDArray[np.integer], k: int, seed: int) -> list[NDArray[np.intp]]:
@@ -188,15 +208,12 @@ def calibrated_rf_fit_predict(
     rows, so calibration needs no extra split and never sees the test part. On the approval protocol (repeats 0-5,
     extended features) it moved the Brier score from 0.1755 to 0.1737; the ranking (AUROC) is unchanged.
     """
-    from sklearn.ensemble import RandomForestClassifier
+    from drugloop.approval.forest import random_forest
 
     y_train = np.asarray(y_train).astype(int)
-    rf = RandomForestClassifier(n_estimators=n_estimators, n_jobs=1, random_state=seed, oob_score=True)
-    rf.fit(x_train, y_train)
-    pos = list(rf.classes_).index(1)
-    oob = np.nan_to_num(rf.oob_decision_function_[:, pos], nan=0.5)
-    platt = Platt.fit(_logit(oob), y_train)
-    return platt(_logit(rf.predict_proba(x_test)[:, pos]))
+    p_test, oob = random_forest(x_train, y_train, x_test, seed, n_estimators, want_oob=True)
+    platt = Platt.fit(_logit(np.nan_to_num(oob, nan=0.5)), y_train)
+    return platt(_logit(p_test))
 
 
 def blend_fit_predict(
@@ -213,91 +230,3 @@ def blend_fit_predict(
     return 0.5 * lgbm_fit_predict(x_train, y_train, x_test, seed) + 0.5 * calibrated_rf_fit_predict(
         x_train, y_train, x_test, seed
     )
-
-
-# --------------------------------------------------------------------------- exact one-feature forest
-
-
-def forest_1d_from_counts(
-    x_train: NDArray[np.floating],
-    y_train: NDArray[np.integer],
-    x_test: NDArray[np.floating],
-    counts: NDArray[np.integer],
-) -> NDArray[np.floating]:
-    """P(class 1) of a forest of fully grown Gini trees on ONE feature, given each tree's bootstrap counts (T x n).
-
-    Why this is the same model as scikit-learn's: on one feature a fully grown tree keeps splitting until every
-    leaf is pure or holds a single distinct value, and a Gini-optimal cut never falls inside a run of values with
-    the same class make-up (boundary-point property of strictly concave impurities). So the leaves are: maximal
-    runs of consecutive in-bag values that are all pure with the same label, and each value seen with both
-    labels alone. Thresholds sit at midpoints of neighbouring in-bag float32 values, as in scikit-learn, and a leaf
-    predicts its bootstrap-weighted class fraction. This computes every tree at once with array operations instead
-    of growing 1,000 trees node by node. ``tests/test_approval_protocol.py`` checks it against
-    ``DecisionTreeClassifier`` tree by tree. (scikit-learn also treats values closer than 1e-7 as equal; at the
-    float32 values of CGE/OGE this does not arise.)
-    """
-    x = np.asarray(x_train, dtype=np.float32).reshape(-1)
-    xt = np.asarray(x_test, dtype=np.float32).reshape(-1)
-    y = np.asarray(y_train, dtype=np.float64)
-    counts = np.asarray(counts, dtype=np.float64)
-    n_trees = counts.shape[0]
-    values, inverse = np.unique(x, return_inverse=True)
-    k = len(values)
-    # bootstrap-weighted class counts per (tree, distinct value)
-    cell = (inverse[None, :] + np.arange(n_trees)[:, None] * k).ravel()
-    w_all = np.bincount(cell, weights=counts.ravel(), minlength=n_trees * k).reshape(n_trees, k)
-    w_pos = np.bincount(cell, weights=(counts * y[None, :]).ravel(), minlength=n_trees * k).reshape(
-        n_trees, k
-    )
-    present = w_all > 0
-    kind = np.where(w_pos == 0, 0, np.where(w_pos == w_all, 1, 2))
-    cols = np.arange(k)
-    prev_incl = np.maximum.accumulate(np.where(present, cols, -1), axis=1)
-    prev_strict = np.concatenate([np.full((n_trees, 1), -1), prev_incl[:, :-1]], axis=1)
-    prev_kind = np.where(
-        prev_strict >= 0, np.take_along_axis(kind, np.clip(prev_strict, 0, None), axis=1), -1
-    )
-    boundary = present & ((prev_strict < 0) | (kind != prev_kind) | (kind == 2))
-    run = np.cumsum(boundary, axis=1) - 1  # run id of each present value (per tree)
-    flat = (run + np.arange(n_trees)[:, None] * k)[present]
-    run_all = np.bincount(flat, weights=w_all[present], minlength=n_trees * k)
-    run_pos = np.bincount(flat, weights=w_pos[present], minlength=n_trees * k)
-    leaf_value = np.divide(run_pos, run_all, out=np.zeros_like(run_pos), where=run_all > 0)
-    next_incl = np.minimum.accumulate(np.where(present, cols, k)[:, ::-1], axis=1)[:, ::-1]
-    # neighbours of each test value among each tree's in-bag values
-    s = np.searchsorted(values, xt, side="left")  # values[s-1] < xt <= values[s]
-    lo = np.where(s[None, :] > 0, prev_incl[:, np.clip(s - 1, 0, None)], -1)
-    hi = np.where(s[None, :] < k, next_incl[:, np.clip(s, 0, k - 1)], k)
-    lo_run = np.take_along_axis(run, np.clip(lo, 0, k - 1), axis=1)
-    hi_run = np.take_along_axis(run, np.clip(hi, 0, k - 1), axis=1)
-    v64 = values.astype(np.float64)
-    threshold = v64[np.clip(lo, 0, k - 1)] / 2.0 + v64[np.clip(hi, 0, k - 1)] / 2.0
-    upper = v64[np.clip(hi, 0, k - 1)]
-    threshold = np.where(threshold == upper, v64[np.clip(lo, 0, k - 1)], threshold)
-    go_left = xt[None, :].astype(np.float64) <= threshold
-    chosen = np.where(lo < 0, hi_run, np.where(hi >= k, lo_run, np.where(go_left, lo_run, hi_run)))
-    leaf = np.take_along_axis(leaf_value.reshape(n_trees, k), chosen, axis=1)
-    return leaf.mean(axis=0)
-
-
-def rf1d_fit_predict(
-    x_train: NDArray[np.floating],
-    y_train: NDArray[np.integer],
-    x_test: NDArray[np.floating],
-    seed: int,
-    n_estimators: int = 1000,
-) -> NDArray[np.floating]:
-    """The paper's random forest for a one-feature group, computed exactly but all trees at once (see above).
-
-    Bootstrap draws come from NumPy, not scikit-learn's RNG, so single repeats differ from sklearn's by sampling
-    noise only. Falls back to :func:`rf_fit_predict` when there is more than one feature.
-    """
-    x_train = np.asarray(x_train)
-    if x_train.ndim == 2 and x_train.shape[1] != 1:
-        return rf_fit_predict(x_train, y_train, x_test, seed, n_estimators)
-    n = x_train.shape[0]
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n, size=(n_estimators, n))
-    offset = np.arange(n_estimators)[:, None] * n
-    counts = np.bincount((draws + offset).ravel(), minlength=n_estimators * n).reshape(n_estimators, n)
-    return forest_1d_from_counts(x_train, y_train, x_test, counts)

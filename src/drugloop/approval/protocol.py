@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -170,10 +170,12 @@ def run_protocol(
     test_size: float = 0.1,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    pool: Executor | None = None,
 ) -> ProtocolResult:
     """Run the balanced-repeat protocol for every feature set; repeats run in ``jobs`` worker processes.
 
     ``fit_predict`` must be picklable (a module-level function or ``functools.partial``) when ``jobs > 1``.
+    ``pool``: an executor to reuse across calls (worker start-up and JIT loading are paid once).
     """
     repeat_ids = list(range(repeats)) if isinstance(repeats, int) else [int(r) for r in repeats]
     if not repeat_ids:
@@ -184,7 +186,12 @@ def run_protocol(
     tasks = [(X, y, groups, sets, fit_predict, r, split, test_size) for r in repeat_ids]
     t0 = time.perf_counter()
     results: list[tuple[int, int, dict[str, dict[str, float]], dict[str, Any]]] = []
-    if jobs <= 1:
+    if pool is not None:
+        for res in pool.map(_one_repeat, tasks, chunksize=1):
+            results.append(res)
+            if progress:
+                progress(len(results), len(tasks))
+    elif jobs <= 1:
         for t in tasks:
             results.append(_one_repeat(t))
             if progress:
