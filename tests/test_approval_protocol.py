@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drugloop.approval.models import (
@@ -143,37 +143,3 @@ def test_platt_is_monotone_and_recovers_a_logistic_link() -> None:
     platt = Platt.fit(margin, y)
     assert platt.a == pytest.approx(2.0, abs=0.25) and platt.b == pytest.approx(-0.5, abs=0.15)
     assert np.all(np.diff(platt(np.sort(margin))) >= 0)
-
-
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 100_000), n=st.integers(4, 60), decimals=st.integers(0, 2))
-def test_forest_1d_matches_sklearn_tree_by_tree(seed: int, n: int, decimals: int) -> None:
-    """The all-trees-at-once one-feature forest equals scikit-learn's fully grown Gini tree on the same bootstrap."""
-    from sklearn.tree import DecisionTreeClassifier
-
-    from drugloop.approval.models import forest_1d_from_counts
-
-    rng = np.random.default_rng(seed)
-    x = np.round(rng.normal(size=n), decimals)  # rounding makes ties, some with both labels
-    y = (rng.random(n) < 1 / (1 + np.exp(-2 * x))).astype(int)
-    counts = rng.multinomial(n, [1 / n] * n).astype(float)
-    assume(len(set(y[counts > 0])) == 2)  # a one-class bootstrap has a one-column predict_proba in sklearn
-    x_test = np.concatenate([rng.normal(size=20), x, (x[:-1] + x[1:]) / 2])
-    tree = DecisionTreeClassifier(random_state=0).fit(
-        x.reshape(-1, 1).astype(np.float32), y, sample_weight=counts
-    )
-    expected = tree.predict_proba(x_test.reshape(-1, 1).astype(np.float32))[:, 1]
-    np.testing.assert_allclose(forest_1d_from_counts(x, y, x_test, counts[None, :]), expected)
-
-
-def test_rf1d_agrees_with_sklearn_forest_on_average() -> None:
-    from drugloop.approval.models import rf1d_fit_predict
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(300, 1))
-    y = (rng.random(300) < 1 / (1 + np.exp(-2 * x[:, 0]))).astype(int)
-    xt = np.linspace(-2, 2, 41).reshape(-1, 1)
-    fast = rf1d_fit_predict(x, y, xt, seed=0, n_estimators=100)
-    slow = rf_fit_predict(x, y, xt, seed=0, n_estimators=100)
-    assert np.abs(fast - slow).mean() < 0.05  # different bootstrap RNGs: equal up to sampling noise
-    assert np.corrcoef(fast, slow)[0, 1] > 0.95
