@@ -147,6 +147,30 @@ def test_every_split_is_gini_optimal_over_all_features(
         assert chosen == pytest.approx(best, rel=1e-12)
 
 
+def test_forest_predictions_are_its_trees_walked_row_by_row() -> None:
+    """The branch-free, all-rows-at-once prediction equals walking the same grown tree row by row."""
+    rng = np.random.default_rng(7)
+    x = np.round(rng.normal(size=(150, 4)), 3)
+    x[:, 3] = rng.integers(0, 3, 150)  # one counted feature
+    y = (x[:, 0] + x[:, 3] + rng.normal(size=150) > 1).astype(int)
+    xe = np.round(rng.normal(size=(40, 4)), 3)
+    xe[:, 3] = rng.integers(0, 3, 40)
+    xp, yp, sorted_rows, codes, uval, n_values = _prepared(x, y)
+    assert n_values.tolist() == [0, 0, 0, 3]
+    w = rng.multinomial(150, [1 / 150] * 150).astype(float)
+    tree_seed = int(np.random.default_rng(5).integers(0, 2**31 - 1, size=1)[0])  # as forest_from_counts draws
+    feat, thr, left, right, value = _grow_one(xp, yp, w, 2, tree_seed, sorted_rows, codes, uval, n_values)
+    walked = []
+    for row in xe.astype(np.float32):
+        node = 0
+        while feat[node] >= 0:
+            node = left[node] if np.float64(row[feat[node]]) <= thr[node] else right[node]
+        walked.append(value[node])
+    forest, _ = forest_from_counts(x, y, xe, w[None, :], max_features=2, seed=5)
+    np.testing.assert_array_equal(forest, walked)
+    assert set(walked) == {0.0, 1.0} and (feat >= 0).sum() > 10  # a real tree, both classes reached
+
+
 def test_sqrt_features_is_sklearns_rule() -> None:
     assert [sqrt_features(p) for p in (1, 2, 3, 4, 13, 17, 31)] == [1, 1, 1, 2, 3, 4, 5]
 
@@ -198,6 +222,7 @@ def test_fully_grown_forest_without_bootstrap_recalls_its_training_rows() -> Non
         ({"y_train": np.array([0, 1, 2, 1])}, "labels must be 0/1"),
         ({"x_train": np.array([[0.0], [np.nan], [1.0], [2.0]])}, "finite"),
         ({"x_eval": np.zeros((2, 2))}, "features"),
+        ({"x_eval": np.array([[np.inf]])}, "finite"),
         ({"counts": np.ones((3, 5))}, "n_trees x n_rows"),
         ({"counts": np.zeros((2, 4))}, "in-bag"),
         ({"max_features": 2}, "max_features"),
