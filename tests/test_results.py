@@ -186,6 +186,29 @@ def test_git_commit(tmp_path: Path) -> None:
         assert sha.endswith("-dirty") or "-" not in sha
 
 
+def test_git_commit_dirty_ignores_result_files(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "benchmarks" / "results" / "r.json").write_text("{}\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    assert not git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "benchmarks" / "results" / "r.json").write_text('{"a": 1}\n')  # a run rewrote its result
+    assert not git_commit(tmp_path).endswith("-dirty")
+    (tmp_path / "code.py").write_text("x = 2\n")  # the code changed
+    assert git_commit(tmp_path).endswith("-dirty")
+
+
 def test_write_run_metadata(tmp_path: Path) -> None:
     config = {"model": "deepdta", "out": tmp_path / "run", "lr": 1e-3, "tags": {"b", "a"}}
     path = write_run_metadata(tmp_path / "run", config, seed=7, data_checksums={"davis.csv": "ab" * 32})

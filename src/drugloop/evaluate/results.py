@@ -125,12 +125,17 @@ def _git(args: Sequence[str], cwd: Path) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
+#: git pathspec: result files do not make a checkout dirty (see :func:`git_commit`)
+RESULTS_EXCLUDE = ":(top,exclude)benchmarks/results"
+
+
 def git_commit(path: str | os.PathLike[str] | None = None) -> str | None:
     """Short SHA of HEAD, with ``-dirty`` when tracked files differ from it; None outside a git checkout.
 
     Looks at the repository holding the drugloop sources (an editable install) unless ``path`` is given.
-    Untracked files do not count as dirty (like ``git describe --dirty``): result files written into the
-    tree must not mark every later run dirty.
+    Untracked files do not count as dirty (like ``git describe --dirty``), nor do changes under
+    ``benchmarks/results/``: they are what a run writes, not what produced it, and a benchmark that rewrites
+    its own result file after every chunk must not mark its later chunks dirty.
     """
     cwd = Path(path) if path is not None else _PACKAGE_DIR
     if not cwd.is_dir():
@@ -138,7 +143,7 @@ def git_commit(path: str | os.PathLike[str] | None = None) -> str | None:
     sha = _git(["rev-parse", "--short", "HEAD"], cwd)
     if not sha:
         return None
-    status = _git(["status", "--porcelain", "--untracked-files=no"], cwd)
+    status = _git(["status", "--porcelain", "--untracked-files=no", "--", ":(top)", RESULTS_EXCLUDE], cwd)
     return f"{sha}-dirty" if status else sha
 
 
