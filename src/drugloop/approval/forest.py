@@ -188,6 +188,18 @@ def _count_values(rows, start, stop, codes, n_values, w, wy, hw, hwy):
     return lo == hi
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _push(stack, stats, top, s, e, node, buffer, wpos, wtot):
+    """Put a node on the growth stack at ``top``: its rows [s, e), id, list buffer and weights; returns ``top``."""
+    stack[top, 0] = s
+    stack[top, 1] = e
+    stack[top, 2] = node
+    stack[top, 3] = buffer
+    stats[top, 0] = wpos
+    stats[top, 1] = wtot
+    return top
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _grow(xt, w, wy, codes, uval, n_values, order, m, max_features, tree, work, mark, feats, hw, hwy):  # noqa: C901
     """Grow one tree on the ``m`` in-bag rows.
@@ -221,12 +233,7 @@ def _grow(xt, w, wy, codes, uval, n_values, order, m, max_features, tree, work, 
         r = flat[carrier * n + k]
         wtot += w[r]
         wpos += wy[r]
-    stack[0, 0] = 0
-    stack[0, 1] = m
-    stack[0, 2] = 0
-    stack[0, 3] = 0
-    stats[0, 0] = wpos
-    stats[0, 1] = wtot
+    _push(stack, stats, 0, 0, m, 0, 0, wpos, wtot)
     for f in range(p):
         active[0, f] = 1
     while top >= 0:
@@ -332,20 +339,8 @@ def _grow(xt, w, wy, codes, uval, n_values, order, m, max_features, tree, work, 
         # the children take this slot (right) and the next (left), both starting from this node's active set
         for f in range(p):
             active[slot + 1, f] = active[slot, f]
-        top += 1
-        stack[top, 0] = best_pos
-        stack[top, 1] = e
-        stack[top, 2] = rid
-        stack[top, 3] = c
-        stats[top, 0] = rpos
-        stats[top, 1] = rtot
-        top += 1
-        stack[top, 0] = s
-        stack[top, 1] = best_pos
-        stack[top, 2] = lid
-        stack[top, 3] = c
-        stats[top, 0] = best_lpos
-        stats[top, 1] = best_ltot
+        top = _push(stack, stats, top + 1, best_pos, e, rid, c, rpos, rtot)
+        top = _push(stack, stats, top + 1, s, best_pos, lid, c, best_lpos, best_ltot)
     return n_nodes
 
 
