@@ -1,6 +1,6 @@
 """Approval benchmarks: the paper's protocol (reproduction), our best model, and grouped (stricter) splits.
 
-  python benchmarks/approval.py reproduction --repeats 1000 --jobs 2 --chunk 100
+  python benchmarks/approval.py reproduction --repeats 1000 --jobs 2 --chunk 500
   python benchmarks/approval.py reproduction --engine sklearn --repeats 132   # the slow reference
   python benchmarks/approval.py best --repeats 100 --jobs 2
   python benchmarks/approval.py grouped --repeats 50 --jobs 2
@@ -9,8 +9,9 @@
 Protocol (Park et al., eBioMedicine 2023; upstream ``run_ml.py``): per repeat ``i``, down-sample the majority class
 to the minority size (seed ``i``), split 90/10 stratified (seed ``i + 1``), fit, score the 10 %. Reproduction:
 RandomForestClassifier(n_estimators=1000) with scikit-learn's defaults on the six feature groups, all groups on the
-same splits, grown by ``drugloop.approval.forest`` (``--engine sklearn`` runs scikit-learn itself, ~20x slower). Results are written after every ``--chunk`` repeats, so a run cut short still leaves an honest
-file that states how many repeats it holds (``extra.repeats_done``).
+same splits, grown by ``drugloop.approval.forest`` (``--engine sklearn`` runs scikit-learn itself, ~50x slower).
+Results are written after every ``--chunk`` repeats, so a run cut short still leaves an honest file that states how
+many repeats it holds (``extra.repeats_done``).
 
 best: the mean of the tuned (inner 3-fold CV on the training part only), Platt-calibrated LightGBM and a
 1,000-tree forest Platt-calibrated on its out-of-bag votes, on the extended features (paper features + max/min

@@ -225,6 +225,7 @@ def test_fully_grown_forest_without_bootstrap_recalls_its_training_rows() -> Non
         ({"x_eval": np.array([[np.inf]])}, "finite"),
         ({"counts": np.ones((3, 5))}, "n_trees x n_rows"),
         ({"counts": np.zeros((2, 4))}, "in-bag"),
+        ({"counts": -np.ones((2, 4))}, ">= 0"),
         ({"max_features": 2}, "max_features"),
         ({"y_train": np.array([0, 1, 1])}, "labels"),
     ],

@@ -591,6 +591,8 @@ def _prepared(x_train, y_train, max_counted_values: int = MAX_COUNTED_VALUES):
     if set(np.unique(y).tolist()) - {0.0, 1.0}:
         raise ValueError("labels must be 0/1")
     n, p = x.shape
+    if not 0 <= max_counted_values <= 255:
+        raise ValueError("max_counted_values must be in 0..255 (value codes are uint8)")
     # row numbers as uint16 when they fit: half the memory traffic in the partition loop
     row_dtype = np.uint16 if n < 2**16 else np.int64
     sorted_rows = np.ascontiguousarray(np.argsort(x, axis=0, kind="stable").T.astype(row_dtype))
@@ -631,6 +633,8 @@ def forest_from_counts(
     counts = np.ascontiguousarray(counts, dtype=np.float64)
     if counts.ndim != 2 or counts.shape[1] != len(x):
         raise ValueError("counts must be n_trees x n_rows")
+    if (counts < 0).any() or not np.isfinite(counts).all():
+        raise ValueError("bootstrap counts must be finite and >= 0")
     if (counts.sum(axis=1) <= 0).any():
         raise ValueError("every tree needs at least one in-bag row")
     mf = sqrt_features(x.shape[1]) if max_features is None else int(max_features)

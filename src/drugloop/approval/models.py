@@ -3,7 +3,7 @@ gradient-boosting model the engine deploys.
 
 - :func:`rf_fit_predict`: the paper's model, ``RandomForestClassifier(n_estimators=1000)`` with scikit-learn's
   default settings (Gini, bootstrap, sqrt features, fully grown trees), one thread. By default it is grown by
-  :mod:`drugloop.approval.forest` (the same algorithm, about 20x faster); ``engine="sklearn"`` runs
+  :mod:`drugloop.approval.forest` (the same algorithm, about 50x faster); ``engine="sklearn"`` runs
   scikit-learn itself.
 - :func:`lgbm_fit_predict`: LightGBM gradient boosting, hyper-parameters chosen by an inner stratified 3-fold CV
   on the training part only (never the test part), then Platt-calibrated on the inner out-of-fold predictions.
