@@ -59,16 +59,33 @@ def bootstrap_counts(n_rows: int, n_trees: int, seed: int) -> NDArray[np.int32]:
     return counts.reshape(n_trees, n_rows).astype(np.int32)
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _threshold(lower, upper):
+    """scikit-learn's cut between two neighbouring float32 values: their midpoint, or ``lower`` if the midpoint
+    rounds up to ``upper`` (or overflows)."""
+    t = np.float64(lower) / 2.0 + np.float64(upper) / 2.0
+    if t == np.float64(upper) or np.isinf(t):
+        t = np.float64(lower)
+    return t
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _split_score(lpos, ltot, wpos, wtot):
+    """(num, den) of a cut's Gini score. For two classes, maximising scikit-learn's Gini proxy
+    lpos^2 / ltot + rpos^2 / rtot is maximising (lpos * wtot - wpos * ltot)^2 / (ltot * rtot); cuts are compared
+    as num_a * den_b > num_b * den_a, without dividing in the hot loops."""
+    diff = lpos * wtot - wpos * ltot
+    return diff * diff, ltot * (wtot - ltot)
+
+
 @njit(cache=True, nogil=True, error_model="numpy", inline="always", fastmath={"contract"})
 def _scan(xv_all, xo, w, wy, rows, ro, s, e, wpos, wtot, best_num, best_den):
     """Best cut of the node rows ``rows[ro + s : ro + e]``, sorted along the feature whose values start at
     ``xv_all[xo]``, if it beats ``best_num / best_den``: (num, den, position, left positives, left weight,
     threshold); position -1 if none. Flat arrays with offsets: a view per call costs more than a small node.
 
-    For two classes, maximising scikit-learn's Gini proxy is maximising lpos^2 / ltot + rpos^2 / rtot (weighted
-    positives and weights left and right of the cut), that is (lpos * wtot - wpos * ltot)^2 / (ltot * rtot):
-    fewer multiplications in the hottest loop, and compared without dividing. (Skipping cuts inside
-    one-class runs, the boundary-point rule, was tried: its checks cost more than the cuts they save.)
+    Cuts are scored by :func:`_split_score`. (Skipping cuts inside one-class runs, the boundary-point rule, was
+    tried: its checks cost more than the cuts they save.)
     """
     best_pos = -1
     best_lpos = 0.0
@@ -87,20 +104,14 @@ def _scan(xv_all, xo, w, wy, rows, ro, s, e, wpos, wtot, best_num, best_den):
         xn = xv_all[xo + rn]
         if xn <= xv + FEATURE_THRESHOLD:
             continue
-        # lpos^2/ltot + rpos^2/rtot = wpos^2/wtot + (lpos*wtot - wpos*ltot)^2 / (ltot*rtot*wtot)
-        diff = lpos * wtot - wpos * ltot
-        num = diff * diff
-        den = ltot * (wtot - ltot)
+        num, den = _split_score(lpos, ltot, wpos, wtot)
         if num * best_den > best_num * den:
             best_num = num
             best_den = den
             best_pos = k + 1
             best_lpos = lpos
             best_ltot = ltot
-            t = np.float64(xv) / 2.0 + np.float64(xn) / 2.0
-            if t == np.float64(xn) or np.isinf(t):
-                t = np.float64(xv)
-            best_thr = t
+            best_thr = _threshold(xv, xn)
     return best_num, best_den, best_pos, best_lpos, best_ltot, best_thr
 
 
@@ -134,19 +145,14 @@ def _scan_counts(hw, hwy, uval, n_values, wpos, wtot, best_num, best_den):
         if hw[q] <= 0.0:
             continue
         if prev >= 0:
-            diff = lpos * wtot - wpos * ltot
-            num = diff * diff
-            den = ltot * (wtot - ltot)
+            num, den = _split_score(lpos, ltot, wpos, wtot)
             if num * best_den > best_num * den:
                 best_num = num
                 best_den = den
                 best_q = prev
                 best_lpos = lpos
                 best_ltot = ltot
-                t = uval[prev] / 2.0 + uval[q] / 2.0
-                if t == uval[q] or np.isinf(t):
-                    t = uval[prev]
-                best_thr = t
+                best_thr = _threshold(uval[prev], uval[q])
         lpos += hwy[q]
         ltot += hw[q]
         prev = q
@@ -500,10 +506,7 @@ def _leaf_1d(v, first, last, run, run_value, n_groups):
         return run_value[run[0]]
     if g == n_groups - 1 or run[g] == run[g + 1]:
         return run_value[run[g]]
-    t = last[g] / 2.0 + first[g + 1] / 2.0
-    if t == first[g + 1] or np.isinf(t):
-        t = last[g]
-    return run_value[run[g]] if v <= t else run_value[run[g + 1]]
+    return run_value[run[g]] if v <= _threshold(last[g], first[g + 1]) else run_value[run[g + 1]]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
