@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "dropout": 0.1,
     "epochs": 100,
     "batch_size": 256,
+    # Batches are packed from per-protein chunks of at most this many pairs, so a step encodes a few proteins
+    # instead of ~one per pair (the residue CNN is >90% of a step: 0.28 s against 9.2 s on 2 CPU cores, DAVIS).
+    # None draws pairs uniformly at random.
+    "protein_chunk": 64,
     "lr": 1e-3,
     "weight_decay": 1e-4,
     "patience": 25,
@@ -127,6 +131,45 @@ def tokenize_proteins(sequences: list[str], max_len: int) -> torch.Tensor:
         tok = tokenize(s.strip().upper(), max_len=max_len)[:width]
         out[i, : len(tok)] = tok
     return torch.from_numpy(out)
+
+
+def protein_batches(
+    target_idx: torch.Tensor,
+    batch_size: int,
+    chunk: int | None,
+    gen: torch.Generator,
+    peek: bool = False,
+) -> list[torch.Tensor]:
+    """One epoch of pair indices, shuffled, in batches that each hold few proteins.
+
+    Each protein's pairs are shuffled and cut into chunks of at most ``chunk``; the chunks are shuffled and packed
+    in that order into batches of at most ``batch_size`` pairs (a chunk never straddles two batches). Every pair
+    appears exactly once. ``peek`` counts the batches without drawing from ``gen``.
+    """
+    targets = target_idx.cpu()
+    n = len(targets)
+    if not chunk:
+        if peek:
+            return [torch.empty(0)] * math.ceil(n / batch_size)
+        order = torch.randperm(n, generator=gen)
+        return list(order.split(batch_size))
+    chunk = min(int(chunk), batch_size)
+    g = gen if not peek else torch.Generator().manual_seed(0)
+    order = torch.randperm(n, generator=g)
+    order = order[torch.argsort(targets[order], stable=True)]  # grouped by protein, shuffled within
+    counts = torch.bincount(targets, minlength=int(targets.max()) + 1 if n else 0)
+    pieces = [c for part in order.split(counts[counts > 0].tolist()) for c in part.split(chunk)]
+    batches, current, size = [], [], 0
+    for k in torch.randperm(len(pieces), generator=g).tolist():
+        piece = pieces[k]
+        if size + len(piece) > batch_size and current:
+            batches.append(torch.cat(current))
+            current, size = [], 0
+        current.append(piece)
+        size += len(piece)
+    if current:
+        batches.append(torch.cat(current))
+    return batches
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -286,10 +329,13 @@ class DeepBindingModel(BindingModel):
         net = self._new_net().to(device)
         compounds, tokens, drug_idx, target_idx = data
         n = len(y)
-        steps_per_epoch = math.ceil(n / p["batch_size"])
+        # packing varies the batch count by a few per epoch; the schedule follows a typical epoch and holds its
+        # final rate for any extra steps
+        steps_per_epoch = len(protein_batches(target_idx, p["batch_size"], p["protein_chunk"], gen, peek=True))
         total_steps = p["epochs"] * steps_per_epoch
-        if p["max_steps"]:
-            total_steps = min(total_steps, int(p["max_steps"]))
+        max_steps = int(p["max_steps"]) if p["max_steps"] else None
+        if max_steps:
+            total_steps = min(total_steps, max_steps)
         opt = torch.optim.AdamW(net.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
         sched = torch.optim.lr_scheduler.OneCycleLR(
             opt, max_lr=p["lr"], total_steps=max(total_steps, 2), pct_start=0.05
@@ -300,10 +346,9 @@ class DeepBindingModel(BindingModel):
         history: list[dict[str, float]] = []
         for epoch in range(1, p["epochs"] + 1):
             net.train()
-            order = torch.randperm(n, generator=gen).to(device)
             running = 0.0
-            for start in range(0, n, p["batch_size"]):
-                idx = order[start : start + p["batch_size"]]
+            for idx in protein_batches(target_idx, p["batch_size"], p["protein_chunk"], gen):
+                idx = idx.to(device)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                     out, _, _ = net(compounds, tokens, drug_idx[idx], target_idx[idx])
                 loss = loss_fn(out.float(), y[idx])
@@ -315,7 +360,7 @@ class DeepBindingModel(BindingModel):
                     sched.step()
                 running += float(loss.detach()) * len(idx)
                 step += 1
-                if step >= total_steps:
+                if max_steps and step >= max_steps:
                     break
             record = {"epoch": epoch, "train_loss": running / n}
             if val is not None:
@@ -342,7 +387,7 @@ class DeepBindingModel(BindingModel):
                 epoch,
                 " ".join(f"{k}={v:.4f}" for k, v in record.items() if k != "epoch"),
             )
-            if step >= total_steps or (val is not None and bad_epochs >= p["patience"]):
+            if (max_steps and step >= max_steps) or (val is not None and bad_epochs >= p["patience"]):
                 break
         if best_state is not None:
             net.load_state_dict(best_state)
