@@ -61,11 +61,13 @@ def split_frame(df, split: str, seed: int):
 
 
 def run_one(name: str, model_name: str, seed: int, device: str, params: dict) -> Path:
+    import torch
+
     from drugloop.binding.pairs import load_named
     from drugloop.binding.train import make_model
     from drugloop.bio.protein import clean_sequence
     from drugloop.evaluate.metrics import classification_metrics, regression_metrics
-    from drugloop.evaluate.results import hardware_info
+    from drugloop.evaluate.results import git_commit, hardware_info
     from drugloop.utils.io import atomic_write_json
 
     data, split = BENCHMARKS[name]
@@ -97,6 +99,8 @@ def run_one(name: str, model_name: str, seed: int, device: str, params: dict) ->
         "wall_seconds": time.perf_counter() - started,
         "best_epochs": model.card.get("best_epochs"),
         "hardware": hardware_info(),
+        "torch_threads": torch.get_num_threads(),
+        "commit": git_commit(),
     }
     out = RUNS / f"{name}__{model_name}__seed{seed}.json"
     atomic_write_json(out, record)

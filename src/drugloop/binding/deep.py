@@ -331,7 +331,9 @@ class DeepBindingModel(BindingModel):
         n = len(y)
         # packing varies the batch count by a few per epoch; the schedule follows a typical epoch and holds its
         # final rate for any extra steps
-        steps_per_epoch = len(protein_batches(target_idx, p["batch_size"], p["protein_chunk"], gen, peek=True))
+        steps_per_epoch = len(
+            protein_batches(target_idx, p["batch_size"], p["protein_chunk"], gen, peek=True)
+        )
         total_steps = p["epochs"] * steps_per_epoch
         max_steps = int(p["max_steps"]) if p["max_steps"] else None
         if max_steps:
