@@ -148,6 +148,7 @@ def aggregate() -> list[Path]:
                         "params",
                     )
                 }
+                | {k: r[k] for k in ("torch_threads", "commit") if k in r}
                 | {"hardware": r["hardware"]}
                 for r in mine
             ],
@@ -166,7 +167,34 @@ def aggregate() -> list[Path]:
                 extra=extra,
             )
         )
+    written.append(_record_training_times(runs))
     return written
+
+
+def _record_training_times(runs: list[dict]) -> Path:
+    """Deep-model training wall time per benchmark (mean over seeds) into ``throughput.json``, beside prediction."""
+    from drugloop.utils.io import atomic_write_json
+
+    out = RESULTS / "binding" / "throughput.json"
+    merged = json.loads(out.read_text()) if out.exists() else {}
+    training = {}
+    for name in BENCHMARKS:
+        deep = [r for r in runs if r["benchmark"] == name and r["model"] == "deep"]
+        if deep:
+            training[name] = {
+                "train_seconds_mean": float(np.mean([r["train_seconds"] for r in deep])),
+                "seeds": sorted(r["seed"] for r in deep),
+                "n_train": deep[0]["n_train"],
+                "params": deep[0]["params"],
+                "best_epochs": [r["best_epochs"] for r in deep],
+                "torch_threads": deep[0].get("torch_threads"),
+                "device": "cuda" if deep[0]["hardware"].get("gpu") else "cpu",
+                "hardware": deep[0]["hardware"],
+                "includes": "featurisation, training with a validation pass per epoch, early stopping",
+            }
+    merged["training"] = training
+    atomic_write_json(out, merged)
+    return out
 
 
 def _describe(model: str) -> str:
