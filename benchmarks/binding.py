@@ -13,7 +13,9 @@ Protocol. setting1: the DeepDTA folds; train folds 1-4 train, train fold 0 valid
 model choice), the test fold is scored once. Hyper-parameters are the package defaults, fixed before any test
 score was seen. cold_drug / cold_target: drugs (targets) split 70/10/20 by the seed, so each seed is a different
 split. human random / cold: DrugBAN's own train/val/test files; nonstandard residues (B, Z, U, O, J) are read as X
-so that every published test pair is scored.
+so that every published test pair is scored. Deep model on CPU (no GPU has been lent): a fixed time budget, set
+before any test score was seen and recorded in each run's params: DAVIS 30 epochs of batches of 256 (protein chunks
+of 64); KIBA 12 epochs of batches of 512 (protein chunks of 256); the epoch with the lowest validation loss is kept.
 """
 
 from __future__ import annotations
