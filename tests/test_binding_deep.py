@@ -43,6 +43,12 @@ def test_loss_falls_and_predictions_roundtrip(tmp_path):
     assert losses[-1] < 0.5 * losses[0]
     before = model.predict(df)
     assert before["error"].isna().all()
+    # a pair's prediction does not depend on the rows beside it (visiting order, batch padding)
+    shuffled = df.sample(frac=1.0, random_state=3)
+    again = model.predict(shuffled)["prediction"].to_numpy()
+    np.testing.assert_allclose(again, before["prediction"].to_numpy()[shuffled.index], rtol=1e-5, atol=1e-5)
+    alone = model.predict(df.iloc[[5]])["prediction"].to_numpy()
+    np.testing.assert_allclose(alone, before["prediction"].to_numpy()[[5]], rtol=1e-5, atol=1e-5)
     model.save(tmp_path / "m")
     loaded = load_model(tmp_path / "m")
     after = loaded.predict(df)

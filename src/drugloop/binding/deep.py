@@ -407,9 +407,14 @@ class DeepBindingModel(BindingModel):
         device: torch.device,
         batch_size: int = 1024,
     ) -> np.ndarray:
-        """Predictions in input order; pairs are visited sorted by protein so each protein is encoded ~once."""
+        """Predictions in input order.
+
+        Pairs are visited sorted by protein length, then protein, so each protein is encoded ~once and a batch is
+        padded only to the longest of proteins of about its own length.
+        """
         net.eval()
-        order = torch.argsort(target_idx, stable=True)
+        lengths = (tokens > 0).sum(1)
+        order = torch.argsort(lengths[target_idx] * len(tokens) + target_idx, stable=True)
         out = torch.empty(len(order), device=device)
         amp = device.type == "cuda"
         for start in range(0, len(order), batch_size):
