@@ -73,6 +73,7 @@ def run_one(name: str, model_name: str, seed: int, device: str, params: dict) ->
     from drugloop.utils.io import atomic_write_json
 
     data, split = BENCHMARKS[name]
+    commit = git_commit()  # of the code this run imports, taken before a long run lets HEAD move
     started = time.perf_counter()
     df = load_named(data)
     task = df.attrs["task"]
@@ -102,7 +103,7 @@ def run_one(name: str, model_name: str, seed: int, device: str, params: dict) ->
         "best_epochs": model.card.get("best_epochs"),
         "hardware": hardware_info(),
         "torch_threads": torch.get_num_threads(),
-        "commit": git_commit(),
+        "commit": commit,
     }
     out = RUNS / f"{name}__{model_name}__seed{seed}.json"
     atomic_write_json(out, record)
