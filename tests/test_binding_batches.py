@@ -54,10 +54,11 @@ def test_grouping_cuts_the_proteins_per_batch():
     per_uniform = min(len(torch.unique(target_idx[b])) for b in uniform[:-1])
     assert per_grouped <= 256 // 45 + 1
     assert per_uniform > 150
-    # a protein with more pairs than a chunk is split: no batch holds more than a chunk of it
+    # one protein with more pairs than a batch is spread over several batches of whole chunks
     many = torch.zeros(500, dtype=torch.long)
-    for b in protein_batches(many, 256, 64, gen):
-        assert len(b) <= 256
+    sizes = [len(b) for b in protein_batches(many, 256, 64, gen)]
+    assert sum(sizes) == 500 and max(sizes) <= 256 and len(sizes) >= 2
+    assert all(size % 64 in (0, 500 % 64) for size in sizes)
 
 
 def test_same_seed_same_batches_and_epochs_differ():

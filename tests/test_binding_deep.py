@@ -99,6 +99,10 @@ def test_residue_attention_covers_sequence_and_long_sequences_truncate(caplog):
 def test_bad_parameters_and_task_mismatch(tmp_path):
     with pytest.raises(InputError, match="unknown deep model parameter"):
         DeepBindingModel(bogus=1)
+    for chunk in (0, -4, 2.5):
+        with pytest.raises(InputError, match="protein_chunk"):
+            DeepBindingModel(protein_chunk=chunk)
+    assert DeepBindingModel(protein_chunk=None).params["protein_chunk"] is None
     df = _synthetic(n_targets=1)
     with pytest.raises(ModelError):
         DeepBindingModel(task="binary", device="cpu", epochs=1).fit(df)

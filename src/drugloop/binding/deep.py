@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "epochs": 100,
     "batch_size": 256,
     # Batches are packed from per-protein chunks of at most this many pairs, so a step encodes a few proteins
-    # instead of ~one per pair (the residue CNN is >90% of a step: 0.28 s against 9.2 s on 2 CPU cores, DAVIS).
+    # instead of ~one per pair (a DAVIS step: 0.28 s against 9.2 s on 2 CPU cores, the residue CNN being most of it).
     # None draws pairs uniformly at random.
     "protein_chunk": 64,
     "lr": 1e-3,
@@ -245,6 +245,9 @@ class DeepBindingModel(BindingModel):
             )
         if ensemble < 1:
             raise InputError("ensemble must be at least 1")
+        chunk = params.get("protein_chunk")
+        if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
+            raise InputError(f"protein_chunk must be a positive integer or None, not {chunk!r}")
         self.params = {**DEFAULTS, **params}
         self.ensemble = ensemble
         self.device_name = device
