@@ -78,3 +78,43 @@ def test_peek_does_not_draw():
     n = len(protein_batches(target_idx, 100, 16, gen, peek=True))
     assert torch.equal(gen.get_state(), state)
     assert n >= 10
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    targets=targets_strategy,
+    batch_size=st.integers(1, 64),
+    chunk=st.integers(1, 80),
+    window=st.integers(1, 6),
+    seed=st.integers(0, 3),
+)
+def test_length_windows_keep_every_pair_once(targets, batch_size, chunk, window, seed):
+    target_idx = torch.tensor(targets)
+    lengths = torch.randint(1, 1000, (13,), generator=torch.Generator().manual_seed(seed))
+    gen = torch.Generator().manual_seed(seed)
+    batches = protein_batches(target_idx, batch_size, chunk, gen, lengths=lengths, window=window)
+    assert sorted(torch.cat(batches).tolist()) == list(range(len(targets)))
+    assert all(0 < len(b) <= batch_size for b in batches)
+    peeked = protein_batches(target_idx, batch_size, chunk, gen, peek=True, lengths=lengths, window=window)
+    assert abs(len(peeked) - len(batches)) <= max(2, len(batches) // 2)
+
+
+def test_length_windows_cut_the_padding():
+    """Human-like: ~2.4 pairs per protein of very different lengths. Windows shrink the padded width per batch."""
+    gen = torch.Generator().manual_seed(0)
+    target_idx = torch.randint(0, 1700, (4200,), generator=gen)
+    lengths = torch.randint(50, 1200, (1700,), generator=gen)
+
+    def padded_cost(batches):
+        return sum(int(lengths[target_idx[b].unique()].max()) * len(target_idx[b].unique()) for b in batches)
+
+    plain = protein_batches(target_idx, 256, 64, torch.Generator().manual_seed(1))
+    windowed = protein_batches(
+        target_idx, 256, 64, torch.Generator().manual_seed(1), lengths=lengths, window=8
+    )
+    assert padded_cost(windowed) < 0.7 * padded_cost(plain)
+    # the batch order is still shuffled: the first batches are not the shortest proteins
+    widths = [int(lengths[target_idx[b]].max()) for b in windowed]
+    assert widths != sorted(widths)
+    again = protein_batches(target_idx, 256, 64, torch.Generator().manual_seed(1), lengths=lengths, window=8)
+    assert all(torch.equal(x, y) for x, y in zip(windowed, again, strict=True))

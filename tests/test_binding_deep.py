@@ -103,6 +103,9 @@ def test_bad_parameters_and_task_mismatch(tmp_path):
         with pytest.raises(InputError, match="protein_chunk"):
             DeepBindingModel(protein_chunk=chunk)
     assert DeepBindingModel(protein_chunk=None).params["protein_chunk"] is None
+    for window in (0, "8", 1.5):
+        with pytest.raises(InputError, match="length_window"):
+            DeepBindingModel(length_window=window)
     df = _synthetic(n_targets=1)
     with pytest.raises(ModelError):
         DeepBindingModel(task="binary", device="cpu", epochs=1).fit(df)
