@@ -31,7 +31,20 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "druglo
 log = logging.getLogger("benchmarks.binding_regions")
 
 
-def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> Path:
+def _reusable(folder: Path, report: dict) -> bool:
+    """A cached model of this seed trained on exactly this training / validation set."""
+    from drugloop.binding.regions import RegionPredictor
+
+    if not (folder / "regions.json").is_file():
+        return False
+    seen = RegionPredictor.load(folder).card.get("trained_on", {})
+    keys = ("train_kept", "valid_kept", "train_candidates", "valid_candidates", "identity_threshold")
+    return all(seen.get(k) == report.get(k) for k in keys)
+
+
+def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None, reuse: bool = False) -> Path:
+    import copy
+
     import numpy as np
 
     from drugloop.binding.region_data import (
@@ -42,8 +55,11 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
         score_residues,
         select_binding_threshold,
         select_decoder,
+        select_template_blend,
     )
     from drugloop.binding.regions import RegionPredictor
+    from drugloop.binding.templates import TemplateLibrary
+    from drugloop.evaluate.results import git_commit
     from drugloop.utils.io import atomic_write_json
 
     started = time.perf_counter()
@@ -59,8 +75,18 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
         data.test_hots = data.test_hots.head(limit)
         data.test_bp, data.indep_bp = data.test_bp[:limit], data.indep_bp[:limit]
     params = {"epochs": epochs} if epochs else {}
-    model = RegionPredictor(seed=seed, **params).fit(data.train, data.valid)
-    model.save(CACHE / f"model_seed{seed}")  # before any scoring, so a scoring bug never costs the training
+    cached = CACHE / f"model_seed{seed}"
+    reused = bool(reuse and not limit and not epochs and _reusable(cached, data.report))
+    if (
+        reused
+    ):  # the CNN this script trained for this seed on the same data (training is deterministic per seed)
+        model = RegionPredictor.load(cached)
+        log.info("reusing the seed-%d CNN from %s", seed, cached)
+    else:
+        model = RegionPredictor(seed=seed, **params).fit(data.train, data.valid)
+        model.card["trained_on"] = {k: v for k, v in data.report.items() if k != "test_sequences"}
+        model.card["trained_at_commit"] = git_commit()
+        model.save(cached)  # before any scoring, so a scoring bug never costs the training
     decoder, table = select_decoder(model, data.valid_hots)
     model.decoder = decoder
     model.binding_threshold = select_binding_threshold(model, data.valid_bp)
@@ -68,11 +94,24 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
     valid_res = score_residues(model, data.valid_bp, model.binding_threshold)
     model.card.update(
         {
-            "trained_on": data.report,
+            "trained_on": {k: v for k, v in data.report.items() if k != "test_sequences"},
             "validation": {"hots": valid_hots, "bindpredict_fold5": valid_res},
             "decoder_table": table,
         }
     )
+
+    # --- the same CNN with homology transfer: the blend and its decoder chosen on validation, templates for
+    # validation proteins from the training set only
+    library = TemplateLibrary(data.train)
+    blend, t_decoder, t_table = select_template_blend(model, data.valid_hots, library, CACHE)
+    system = copy.copy(model)
+    system.card = dict(model.card)
+    system.decoder = t_decoder
+    if blend is not None:
+        system.use_templates(library, blend, CACHE)
+    system.binding_threshold = select_binding_threshold(system, data.valid_bp)
+    t_valid_hots, _ = score_hots(system, data.valid_hots, t_decoder)
+    t_valid_res = score_residues(system, data.valid_bp, system.binding_threshold)
 
     # --- test sets: scored once, after every choice above
     add_low_identity(data, CACHE)
@@ -85,6 +124,23 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
     res_indep = score_residues(model, data.indep_bp, model.binding_threshold)
     low_bp = [p for p in data.test_bp if p.sequence in low_seqs]
     res_low = score_residues(model, low_bp, model.binding_threshold) if low_bp else {}
+    # templates for test proteins may come from training and validation (all filtered < 90% to every test protein)
+    full_library = TemplateLibrary(data.train + data.valid)
+    if blend is not None:
+        system.use_templates(full_library, blend, CACHE)
+        ident, _ = full_library.nearest(list(dict.fromkeys(test["sequence"])), CACHE)
+        n_hits = int((ident >= blend["min_identity"]).sum())
+    else:
+        n_hits = 0
+    t_test = {
+        "hots_test1": score_hots(system, test, t_decoder)[0],
+        "hots_test1_below_40pct": score_hots(system, low_df, t_decoder)[0],
+        "bindpredict_test300": score_residues(system, data.test_bp, system.binding_threshold),
+        "bindpredict_indep46": score_residues(system, data.indep_bp, system.binding_threshold),
+        "bindpredict_test300_below_40pct": (
+            score_residues(system, low_bp, system.binding_threshold) if low_bp else {}
+        ),
+    }
     record = {
         "seed": seed,
         "decoder": decoder,
@@ -104,15 +160,29 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None) -> 
             "bindpredict_test300_below_40pct": {**res_low, "n_proteins": len(low_bp)},
             "bindpredict_indep46": res_indep,
         },
+        "templates": {
+            "blend": blend,
+            "decoder": t_decoder,
+            "binding_threshold": system.binding_threshold,
+            "library_validation": len(library),
+            "library_test": len(full_library),
+            "hots_test1_proteins_with_template": n_hits,
+            "validation": {"hots": t_valid_hots, "bindpredict_fold5": t_valid_res},
+            "test": t_test,
+            "grid": [{k: r[k] for k in ("blend", "decoder", "ap@0.5", "top_n@0.5")} for r in t_table],
+        },
+        "cnn": {"reused_from_cache": reused, "trained_at_commit": model.card.get("trained_at_commit")},
+        "commit": git_commit(),
         "wall_seconds": time.perf_counter() - started,
     }
     if limit:
-        print(json.dumps(record["test"], indent=1))
+        print(json.dumps({"cnn": record["test"], "templates": record["templates"]["test"]}, indent=1))
         return RUNS
     out = atomic_write_json(RUNS / f"regions_seed{seed}.json", record)
-    model.save(CACHE / f"model_seed{seed}")
+    if not reused:
+        model.save(cached)
     if ship:
-        model.save(WEIGHTS)
+        system.save(WEIGHTS)  # the CNN with its chosen template blend (the library is attached at run time)
     log.info(
         "seed %d done in %.0f s: %s", seed, record["wall_seconds"], json.dumps(record["test"]["hots_test1"])
     )
@@ -235,13 +305,18 @@ def main() -> None:
     r.add_argument("--epochs", type=int, default=None)
     r.add_argument("--threads", type=int, default=1)
     r.add_argument("--limit", type=int, default=None, help="smoke test on a few proteins; writes nothing")
+    r.add_argument(
+        "--reuse",
+        action="store_true",
+        help="score this seed's cached CNN (trained by this script on the same data) instead of retraining it",
+    )
     sub.add_parser("aggregate")
     args = parser.parse_args()
     if args.cmd == "run":
         import torch
 
         torch.set_num_threads(args.threads)
-        run(args.seed, args.ship, args.epochs, args.limit)
+        run(args.seed, args.ship, args.epochs, args.limit, args.reuse)
     else:
         aggregate()
 

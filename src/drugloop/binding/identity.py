@@ -19,7 +19,7 @@ import numpy as np
 
 from drugloop.errors import InputError
 
-__all__ = ["filter_by_identity", "max_identity", "pairwise_identity"]
+__all__ = ["filter_by_identity", "local_alignment", "max_identity", "pairwise_identity"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,15 @@ def _clean(seq: str) -> str:
     text = "".join(str(seq).split()).upper()
     # the BLOSUM62 table knows B, Z, X and '*', not U/O/J: map anything else to X
     return "".join(c if c in _LETTERS or c in "BZX" else "X" for c in text)
+
+
+def local_alignment(a: str, b: str):  # noqa: ANN201  (Bio.Align.Alignment)
+    """The best local alignment of ``a`` and ``b`` (the scoring the identity uses); None when nothing aligns."""
+    alignments = _aligner().align(_clean(a), _clean(b))
+    try:
+        return alignments[0]
+    except IndexError:
+        return None
 
 
 def pairwise_identity(a: str, b: str) -> float:

@@ -364,6 +364,11 @@ class RegionPredictor:
         self.decoder: dict[str, Any] = {"kind": "segment", "threshold": 0.5, "min_length": 4}
         self.binding_threshold = 0.5
         self.card: dict[str, Any] = {}
+        # homology transfer (drugloop.binding.templates): the blend is part of the model (chosen on validation,
+        # saved in the card); the library of annotated proteins is attached at run time by ``use_templates``
+        self.template_blend: dict[str, float] | None = None
+        self.templates: Any = None
+        self.template_cache: Path | None = None
 
     # -- training -------------------------------------------------------------------------------------------
     def _tensors(
@@ -492,8 +497,45 @@ class RegionPredictor:
         return self
 
     # -- prediction -----------------------------------------------------------------------------------------
+    def use_templates(
+        self,
+        library: Any,
+        blend: dict[str, float] | None = None,
+        cache_dir: str | Path | None = None,
+    ) -> RegionPredictor:
+        """Attach a ``TemplateLibrary``: predictions then blend in the closest homolog's labels.
+
+        ``blend`` = {"min_identity": m, "weight": w}; default: the blend stored with the model. ``library=None``
+        detaches it (CNN alone).
+        """
+        if library is not None:
+            blend = blend or self.template_blend
+            if not blend or not {"min_identity", "weight"} <= set(blend):
+                raise InputError(
+                    "templates need a blend {'min_identity': m, 'weight': w}; this model has none"
+                )
+            self.template_blend = {k: float(blend[k]) for k in ("min_identity", "weight")}
+        self.templates = library
+        self.template_cache = Path(cache_dir) if cache_dir else None
+        return self
+
     def predict_proba(self, sequences: Sequence[str], batch_residues: int = 40000) -> list[np.ndarray]:
-        """Per sequence, an (L, 4) array of probabilities for ``HEADS``; sequences must already be checked."""
+        """Per sequence, an (L, 4) array of probabilities for ``HEADS``; sequences must already be checked.
+
+        With a template library attached, each sequence's closest annotated homolog is blended in."""
+        probs = self.cnn_proba(sequences, batch_residues)
+        if self.templates is None or not self.template_blend:
+            return probs
+        from drugloop.binding.templates import blend_template
+
+        hits = self.templates.search(
+            sequences, self.template_blend["min_identity"], cache_dir=self.template_cache
+        )
+        weight = self.template_blend["weight"]
+        return [blend_template(p, h, weight) for p, h in zip(probs, hits, strict=True)]
+
+    def cnn_proba(self, sequences: Sequence[str], batch_residues: int = 40000) -> list[np.ndarray]:
+        """The CNN's own per-residue probabilities, no templates."""
         import torch
 
         if self.net is None:
@@ -564,6 +606,7 @@ class RegionPredictor:
             "params": self.params,
             "decoder": self.decoder,
             "binding_threshold": self.binding_threshold,
+            "template_blend": self.template_blend,
         }
         card.pop("history", None) if len(json.dumps(card.get("history", []))) > 20000 else None
         atomic_write_json(folder / "regions.json", card)
@@ -596,6 +639,7 @@ class RegionPredictor:
         model.net = net.eval()
         model.decoder = dict(card.get("decoder", model.decoder))
         model.binding_threshold = float(card.get("binding_threshold", 0.5))
+        model.template_blend = card.get("template_blend")
         model.card = card
         return model
 
