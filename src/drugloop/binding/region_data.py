@@ -243,6 +243,23 @@ def select_decoder(
     return dict(best["decoder"]), table
 
 
+def reference_library() -> Any:
+    """Every annotated protein the shipped data sets hold, for homology transfer on a user's proteins.
+
+    bindPredict development + independent sets (MIT) and the three HoTS region sets (non-commercial licence), read
+    through the data resolver. The benchmarks never use this: their libraries hold only their training proteins.
+    """
+    from drugloop.binding.templates import TemplateLibrary
+    from drugloop.data.loaders.sites import load_bindpredict, load_hots
+
+    proteins = bindpredict_proteins(load_bindpredict("development")) + bindpredict_proteins(
+        load_bindpredict("independent")
+    )
+    for part in ("hots_validation", "validation", "test"):
+        proteins += hots_proteins(load_hots(part))
+    return TemplateLibrary(proteins)
+
+
 # None = the CNN alone; min_identity below 0.3 is the twilight zone, where templates mislead more than they help
 TEMPLATE_GRID: list[dict[str, float] | None] = [None] + [
     {"min_identity": m, "weight": w} for m in (0.3, 0.4, 0.5) for w in (1.0, 1.5, 2.5)

@@ -204,10 +204,29 @@ def _parse_true_regions(text: str | None) -> list[tuple[int, int]] | None:
     return out
 
 
-def _region_model(path: Path | None) -> Any:
+def _region_model(path: Path | None, templates: bool = False) -> Any:
     from drugloop.binding.regions import RegionPredictor
 
-    return RegionPredictor.load(path) if path is not None else RegionPredictor.default()
+    model = RegionPredictor.load(path) if path is not None else RegionPredictor.default()
+    if templates:
+        import copy
+
+        from drugloop.binding.region_data import reference_library
+        from drugloop.data.resolver import cache_dir
+
+        if not model.template_blend:
+            raise InputError(
+                "this region model has no template blend (train it with benchmarks/binding_regions.py)"
+            )
+        model = copy.copy(model)  # the shipped model is shared: attach the library to a copy
+        model.use_templates(reference_library(), cache_dir=cache_dir() / "templates")
+    return model
+
+
+TEMPLATES_HELP = (
+    "also transfer the labels of the closest annotated homolog (bindPredict + HoTS data through the resolver;"
+    " the HoTS data are non-commercial)"
+)
 
 
 @app.command()
@@ -218,6 +237,7 @@ def regions(
     region_model: Path | None = typer.Option(
         None, "--region-model", help="a region model folder (default: shipped)"
     ),
+    templates: bool = typer.Option(False, "--templates", help=TEMPLATES_HELP),
     quiet: bool = typer.Option(False, "--quiet", help="no sequence view, just the summary"),
 ) -> None:
     """Predict binding regions of proteins: per-residue probabilities and merged regions with confidences."""
@@ -229,7 +249,7 @@ def regions(
     records = _target_records(target)
     if not records:
         raise InputError("no target sequences given")
-    model = _region_model(region_model)
+    model = _region_model(region_model, templates)
     results = model.predict_many(records)
     summary = []
     for rid, pred, error in results:
@@ -308,6 +328,7 @@ def explain(
     region_model: Path | None = typer.Option(
         None, "--region-model", help="a region model folder (default: shipped)"
     ),
+    templates: bool = typer.Option(False, "--templates", help=TEMPLATES_HELP),
     true_regions: str | None = typer.Option(
         None, "--true-regions", help="known regions, 1-based: 10-25,40-52"
     ),
@@ -326,7 +347,7 @@ def explain(
         fitted = load_model(folder)
     truth = _parse_true_regions(true_regions)
     results = explain_pairs(
-        fitted, smiles, records, region_model=_region_model(region_model), true_regions=truth
+        fitted, smiles, records, region_model=_region_model(region_model, templates), true_regions=truth
     )
     several = len(results) > 1
     index = []
