@@ -86,7 +86,8 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None, reu
         model = RegionPredictor(seed=seed, **params).fit(data.train, data.valid)
         model.card["trained_on"] = {k: v for k, v in data.report.items() if k != "test_sequences"}
         model.card["trained_at_commit"] = git_commit()
-        model.save(cached)  # before any scoring, so a scoring bug never costs the training
+        if not limit:  # a smoke model must never stand in for a seed's real one
+            model.save(cached)  # before any scoring, so a scoring bug never costs the training
     decoder, table = select_decoder(model, data.valid_hots)
     model.decoder = decoder
     model.binding_threshold = select_binding_threshold(model, data.valid_bp)
