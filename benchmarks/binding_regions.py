@@ -107,11 +107,11 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None, reu
     blend, t_decoder, t_table = select_template_blend(model, data.valid_hots, library, CACHE)
     system = copy.copy(model)
     system.card = dict(model.card)
-    system.decoder = t_decoder
     if blend is not None:
+        system.template_decoder = t_decoder
         system.use_templates(library, blend, CACHE)
     system.binding_threshold = select_binding_threshold(system, data.valid_bp)
-    t_valid_hots, _ = score_hots(system, data.valid_hots, t_decoder)
+    t_valid_hots, _ = score_hots(system, data.valid_hots)  # each protein with the system's own decoder
     t_valid_res = score_residues(system, data.valid_bp, system.binding_threshold)
 
     # --- test sets: scored once, after every choice above
@@ -134,8 +134,8 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None, reu
     else:
         n_hits = 0
     t_test = {
-        "hots_test1": score_hots(system, test, t_decoder)[0],
-        "hots_test1_below_40pct": score_hots(system, low_df, t_decoder)[0],
+        "hots_test1": score_hots(system, test)[0],
+        "hots_test1_below_40pct": score_hots(system, low_df)[0],
         "bindpredict_test300": score_residues(system, data.test_bp, system.binding_threshold),
         "bindpredict_indep46": score_residues(system, data.indep_bp, system.binding_threshold),
         "bindpredict_test300_below_40pct": (

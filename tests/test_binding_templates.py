@@ -113,3 +113,27 @@ def test_predictor_applies_saves_and_detaches_templates(tmp_path):
     loaded.use_templates(TemplateLibrary(train))  # the saved blend is used
     np.testing.assert_allclose(loaded.predict_proba([query])[0], blended, atol=1e-6)
     assert np.allclose(loaded.use_templates(None).predict_proba([query])[0], cnn, atol=1e-6)
+
+
+def test_proteins_with_a_template_decode_with_the_template_decoder():
+    rng = np.random.default_rng(9)
+    train = [_template(_random_seq(rng, 120), range(30, 36)) for _ in range(4)]
+    model = RegionPredictor(seed=0, epochs=1, channels=8, dilations=[1], batch_residues=512).fit(
+        train, train[:1]
+    )
+    model.decoder = {
+        "kind": "segment",
+        "threshold": 0.99,
+        "min_length": 4,
+    }  # the CNN regime: finds nothing here
+    model.template_decoder = {"kind": "segment", "threshold": 0.5, "min_length": 4}
+    model.use_templates(TemplateLibrary(train[:1]), {"min_identity": 0.5, "weight": 1.0})
+    known, unknown = train[0].sequence, _random_seq(np.random.default_rng(10), 120)
+    probs, templated = model.proba_and_templates([known, unknown])
+    assert templated == [True, False]
+    with_t, without = model.predict([known, unknown])
+    assert [(r.start, r.end) for r in with_t.regions] == [
+        (25, 41)
+    ]  # the template's region, 30-36 padded by 5
+    assert without.regions == [] or all(r.score >= 0.99 for r in without.regions)
+    assert model.decoder_for(False) is model.decoder and model.decoder_for(True) is model.template_decoder

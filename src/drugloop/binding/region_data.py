@@ -197,15 +197,24 @@ def _in_range(regions: list[tuple[int, int, float]], lo: float, hi: float) -> li
 def score_hots(
     model: RegionPredictor,
     df: pd.DataFrame,
-    decoder: dict[str, Any],
+    decoder: dict[str, Any] | None = None,
     probs: dict[str, np.ndarray] | None = None,
+    decoders: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[dict[str, float], dict[str, list]]:
-    """AP@0.5 and top-n success per complex, with (HoTS protocol) and without the PDB-range restriction."""
+    """AP@0.5 and top-n success per complex, with (HoTS protocol) and without the PDB-range restriction.
+
+    ``decoder`` decodes every protein; without it each protein takes ``decoders[sequence]``, or else the model's
+    own choice (its template decoder where a template was blended in).
+    """
     seqs = list(dict.fromkeys(df["sequence"]))
     if probs is None:
-        probs = dict(zip(seqs, model.predict_proba([check_sequence(s) for s in seqs]), strict=True))
+        blended, templated = model.proba_and_templates([check_sequence(s) for s in seqs])
+        probs = dict(zip(seqs, blended, strict=True))
+        if decoder is None and decoders is None:
+            decoders = {s: model.decoder_for(t) for s, t in zip(seqs, templated, strict=True)}
+    per_seq = {s: decoder or (decoders or {}).get(s) or model.decoder for s in seqs}
     regions = {
-        s: [r.as_tuple() for r in decode_regions(probs[s][:, 0], probs[s][:, 3], decoder)] for s in seqs
+        s: [r.as_tuple() for r in decode_regions(probs[s][:, 0], probs[s][:, 3], per_seq[s])] for s in seqs
     }
     preds, preds_all, trues = [], [], []
     has_range = {"pdb_start", "pdb_end"} <= set(df.columns)
@@ -269,10 +278,11 @@ TEMPLATE_GRID: list[dict[str, float] | None] = [None] + [
 def select_template_blend(
     model: RegionPredictor, valid_hots: pd.DataFrame, library: Any, cache_dir: Path | None = None
 ) -> tuple[dict[str, float] | None, dict[str, Any], list[dict[str, Any]]]:
-    """The (template blend, decoder) pair with the best validation AP@0.5 (ties: top-n success).
+    """The (template blend, template decoder) pair with the best validation AP@0.5 (ties: top-n success).
 
-    The CNN runs once and each validation protein's nearest template is searched once; every blend of the grid
-    is then a cheap re-weighting of the two.
+    Proteins without a template keep the model's own (CNN) decoder; those with one decode with the candidate
+    decoder. The CNN runs once and each validation protein's nearest template is searched once; every blend of the
+    grid is then a cheap re-weighting of the two.
     """
     from drugloop.binding.templates import blend_template
 
@@ -283,18 +293,19 @@ def select_template_blend(
     table = []
     for blend in TEMPLATE_GRID:
         if blend is None:
-            probs = cnn
-        else:
-            probs = {
-                s: blend_template(
-                    cnn[s],
-                    hits[s] if hits[s] is not None and hits[s].identity >= blend["min_identity"] else None,
-                    blend["weight"],
-                )
-                for s in seqs
-            }
+            m, _ = score_hots(model, valid_hots, model.decoder, cnn)
+            table.append(
+                {"blend": None, "decoder": model.decoder, "ap@0.5": m["ap@0.5"], "top_n@0.5": m["top_n@0.5"]}
+            )
+            continue
+        used = {
+            s: hits[s] if hits[s] is not None and hits[s].identity >= blend["min_identity"] else None
+            for s in seqs
+        }
+        probs = {s: blend_template(cnn[s], used[s], blend["weight"]) for s in seqs}
         for dec in DECODER_GRID:
-            m, _ = score_hots(model, valid_hots, dec, probs)
+            decoders = {s: dec if used[s] is not None else model.decoder for s in seqs}
+            m, _ = score_hots(model, valid_hots, None, probs, decoders)
             table.append({"blend": blend, "decoder": dec, "ap@0.5": m["ap@0.5"], "top_n@0.5": m["top_n@0.5"]})
     best = max(table, key=lambda r: (r["ap@0.5"], r["top_n@0.5"]))
     return best["blend"], dict(best["decoder"]), table

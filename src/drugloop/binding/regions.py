@@ -367,6 +367,8 @@ class RegionPredictor:
         # homology transfer (drugloop.binding.templates): the blend is part of the model (chosen on validation,
         # saved in the card); the library of annotated proteins is attached at run time by ``use_templates``
         self.template_blend: dict[str, float] | None = None
+        # proteins that got a template decode with their own decoder: their region maps are sharper than the CNN's
+        self.template_decoder: dict[str, Any] | None = None
         self.templates: Any = None
         self.template_cache: Path | None = None
 
@@ -523,16 +525,27 @@ class RegionPredictor:
         """Per sequence, an (L, 4) array of probabilities for ``HEADS``; sequences must already be checked.
 
         With a template library attached, each sequence's closest annotated homolog is blended in."""
+        return self.proba_and_templates(sequences, batch_residues)[0]
+
+    def proba_and_templates(
+        self, sequences: Sequence[str], batch_residues: int = 40000
+    ) -> tuple[list[np.ndarray], list[bool]]:
+        """``predict_proba`` plus, per sequence, whether a template was blended in."""
         probs = self.cnn_proba(sequences, batch_residues)
         if self.templates is None or not self.template_blend:
-            return probs
+            return probs, [False] * len(probs)
         from drugloop.binding.templates import blend_template
 
         hits = self.templates.search(
             sequences, self.template_blend["min_identity"], cache_dir=self.template_cache
         )
         weight = self.template_blend["weight"]
-        return [blend_template(p, h, weight) for p, h in zip(probs, hits, strict=True)]
+        blended = [blend_template(p, h, weight) for p, h in zip(probs, hits, strict=True)]
+        return blended, [h is not None for h in hits]
+
+    def decoder_for(self, has_template: bool) -> dict[str, Any]:
+        """The decoder of a protein with / without a blended template."""
+        return self.template_decoder if has_template and self.template_decoder else self.decoder
 
     def cnn_proba(self, sequences: Sequence[str], batch_residues: int = 40000) -> list[np.ndarray]:
         """The CNN's own per-residue probabilities, no templates."""
@@ -558,10 +571,11 @@ class RegionPredictor:
         if isinstance(sequences, str):
             sequences = [sequences]
         clean = [check_sequence(s) for s in sequences]
-        dec = decoder or self.decoder
+        probs, templated = self.proba_and_templates(clean)
         preds = []
-        for seq, prob in zip(clean, self.predict_proba(clean), strict=True):
+        for seq, prob, has_t in zip(clean, probs, templated, strict=True):
             binding, region = prob[:, 0], prob[:, 3]
+            dec = decoder or self.decoder_for(has_t)
             preds.append(RegionPrediction(seq, binding, region, decode_regions(binding, region, dec)))
         return preds
 
@@ -607,6 +621,7 @@ class RegionPredictor:
             "decoder": self.decoder,
             "binding_threshold": self.binding_threshold,
             "template_blend": self.template_blend,
+            "template_decoder": self.template_decoder,
         }
         card.pop("history", None) if len(json.dumps(card.get("history", []))) > 20000 else None
         atomic_write_json(folder / "regions.json", card)
@@ -640,6 +655,7 @@ class RegionPredictor:
         model.decoder = dict(card.get("decoder", model.decoder))
         model.binding_threshold = float(card.get("binding_threshold", 0.5))
         model.template_blend = card.get("template_blend")
+        model.template_decoder = card.get("template_decoder")
         model.card = card
         return model
 
