@@ -206,9 +206,14 @@ def aggregate() -> None:
         "low_identity_subset": "test proteins with <40% identity to every training/validation protein",
     }
     model = {
-        "name": "region-cnn",
-        "decoders": [r["decoder"] for r in recs],
-        "binding_thresholds": [r["binding_threshold"] for r in recs],
+        "name": "region-cnn + homology transfer (drugloop.binding.templates)",
+        "template_blends": [r["templates"]["blend"] for r in recs],
+        "template_decoders": [r["templates"]["decoder"] for r in recs],
+        "cnn_decoders": [r["decoder"] for r in recs],
+        "binding_thresholds": [r["templates"]["binding_threshold"] for r in recs],
+        "cnn_binding_thresholds": [r["binding_threshold"] for r in recs],
+        "cnn_reused_from_cache": [r["cnn"]["reused_from_cache"] for r in recs],
+        "run_commits": [r["commit"] for r in recs],
     }
 
     def col(path: list[str], key: str) -> list[float]:
@@ -220,19 +225,18 @@ def aggregate() -> None:
             vals.append(d.get(key, float("nan")))
         return vals
 
-    hots = ["test", "hots_test1"]
-    low = ["test", "hots_test1_below_40pct"]
-    metrics = {
-        "ap@0.5": col(hots, "ap@0.5"),
-        "top_n@0.5": col(hots, "top_n@0.5"),
-        "ap@0.5_full_sequence": col(hots, "ap@0.5_full_sequence"),
-        "top_n@0.5_full_sequence": col(hots, "top_n@0.5_full_sequence"),
-        "ap@0.3": col(hots, "ap@0.3"),
-        "below_40pct.ap@0.5": col(low, "ap@0.5"),
-        "below_40pct.top_n@0.5": col(low, "top_n@0.5"),
-        "validation.ap@0.5": col(["validation", "hots"], "ap@0.5"),
-        "validation.top_n@0.5": col(["validation", "hots"], "top_n@0.5"),
-    }
+    def hots_metrics(root: list[str], prefix: str) -> dict[str, list[float]]:
+        hots, low = [*root, "test", "hots_test1"], [*root, "test", "hots_test1_below_40pct"]
+        keys = ("ap@0.5", "top_n@0.5", "ap@0.5_full_sequence", "top_n@0.5_full_sequence", "ap@0.3")
+        out = {f"{prefix}{k}": col(hots, k) for k in keys}
+        out |= {f"{prefix}below_40pct.{k}": col(low, k) for k in ("ap@0.5", "top_n@0.5")}
+        out |= {
+            f"{prefix}validation.{k}": col([*root, "validation", "hots"], k) for k in ("ap@0.5", "top_n@0.5")
+        }
+        return out
+
+    # headline: the CNN with homology transfer (what `--templates` runs); beside it the CNN alone
+    metrics = hots_metrics(["templates"], "") | hots_metrics([], "cnn_only.")
     first = recs[0]["test"]
     write_result(
         "binding",
@@ -258,15 +262,26 @@ def aggregate() -> None:
                 "source": "Lee & Nam 2022, J Cheminform 14:5",
             },
             "data": recs[0]["data"],
+            "templates": {
+                "library_validation": recs[0]["templates"]["library_validation"],
+                "library_test": recs[0]["templates"]["library_test"],
+                "hots_test1_proteins_with_template": recs[0]["templates"][
+                    "hots_test1_proteins_with_template"
+                ],
+                "rule": "closest train(+validation for test) protein by local-alignment identity; labels mapped"
+                " through the alignment, blended with weight min(1, weight * identity) when identity >="
+                " min_identity; blend and template decoder chosen on validation AP@0.5",
+            },
             "protocol": "AP pooled over complexes, greedy one-to-one matching at IoU>=0.5, all-point interpolation;"
             " predictions outside [PDB_start, PDB_end] dropped as in HoTS' AP_calculator, which also"
             " has special rules for very short/long regions that we do not apply",
         },
     )
     res: dict[str, list[float]] = {}
-    for name in ("bindpredict_test300", "bindpredict_indep46", "bindpredict_test300_below_40pct"):
-        for key in ("auroc", "auprc", "mcc", "f1", "precision", "recall"):
-            res[f"{name}.{key}"] = col(["test", name], key)
+    for root, prefix in ((["templates", "test"], ""), (["test"], "cnn_only.")):
+        for name in ("bindpredict_test300", "bindpredict_indep46", "bindpredict_test300_below_40pct"):
+            for key in ("auroc", "auprc", "mcc", "f1", "precision", "recall"):
+                res[f"{prefix}{name}.{key}"] = col([*root, name], key)
     for key in ("auroc", "mcc", "f1"):
         res[f"validation_fold5.{key}"] = col(["validation", "bindpredict_fold5"], key)
     write_result(
@@ -286,6 +301,8 @@ def aggregate() -> None:
         extra={
             "label": "small-molecule binding residues (BioLiP, bindEmbed21 'small' class)",
             "threshold": "per seed, the MCC-optimal threshold on validation fold 5",
+            "templates": "headline metrics: the CNN with homology transfer from the closest training/validation"
+            " protein (< 90% identical to every test protein); cnn_only.*: the CNN alone",
             "note": "pooled over all residues of all proteins; sequence-only input (no language-model "
             "embeddings or alignments), so not directly comparable with bindEmbed21",
             "data": recs[0]["data"],
