@@ -129,11 +129,25 @@ def test_proteins_with_a_template_decode_with_the_template_decoder():
     model.template_decoder = {"kind": "segment", "threshold": 0.5, "min_length": 4}
     model.use_templates(TemplateLibrary(train[:1]), {"min_identity": 0.5, "weight": 1.0})
     known, unknown = train[0].sequence, _random_seq(np.random.default_rng(10), 120)
-    probs, templated = model.proba_and_templates([known, unknown])
-    assert templated == [True, False]
+    probs, hits = model.proba_and_templates([known, unknown])
+    assert hits[0] is not None and hits[0].identity == 1.0 and hits[1] is None
     with_t, without = model.predict([known, unknown])
+    assert (with_t.template_id, with_t.template_identity) == ("tmpl", 1.0) and without.template_id is None
     assert [(r.start, r.end) for r in with_t.regions] == [
         (25, 41)
     ]  # the template's region, 30-36 padded by 5
     assert without.regions == [] or all(r.score >= 0.99 for r in without.regions)
     assert model.decoder_for(False) is model.decoder and model.decoder_for(True) is model.template_decoder
+
+
+def test_explanation_notes_the_template():
+    from drugloop.binding.explain import explain_pairs
+
+    rng = np.random.default_rng(11)
+    train = [_template(_random_seq(rng, 100), range(20, 26)) for _ in range(3)]
+    model = RegionPredictor(seed=0, epochs=1, channels=8, dilations=[1], batch_residues=512).fit(
+        train, train[:1]
+    )
+    model.use_templates(TemplateLibrary(train), {"min_identity": 0.5, "weight": 1.0})
+    (exp,) = explain_pairs(None, ["CCO"], [("t", train[1].sequence)], region_model=model)
+    assert exp.ok and any("homolog" in n and "100% identical" in n for n in exp.notes)

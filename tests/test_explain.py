@@ -244,6 +244,11 @@ def test_cli_regions_and_explain(region_model, deep_model, tmp_path):
     for e in index:
         if "error" not in e:
             assert "<svg" in Path(e["html"]).read_text()
+    long_seq = "".join(np.random.default_rng(5).choice(LETTERS, 1500))  # longer than a file name may be
+    r = runner.invoke(
+        app, ["regions", "--target", long_seq, "--region-model", str(tmp_path / "rm"), "--quiet"]
+    )
+    assert r.exit_code == 0, r.output
     r = runner.invoke(
         app,
         [

@@ -86,7 +86,9 @@ def test_reference_library_transfers_a_known_proteins_own_regions(tmp_path, monk
     args = ["regions", "--target", seq, "--region-model", str(tmp_path / "rm"), "--quiet"]
     with_t = runner.invoke(app, [*args, "--templates", "--out", str(tmp_path / "t")])
     assert with_t.exit_code == 0, with_t.output
-    regions = json.loads((tmp_path / "t" / "regions.json").read_text())["targets"][0]["regions"]
+    target = json.loads((tmp_path / "t" / "regions.json").read_text())["targets"][0]
+    assert target["template"]["identity"] == 1.0 and "transferred from" in with_t.output
+    regions = target["regions"]
     # weight * identity = 1: the region head is the library's label, so its runs come back as regions
     expected = sorted({(s, e) for s, e in _runs(inside == 1.0)})
     assert sorted((r["start"], r["end"]) for r in regions) == expected

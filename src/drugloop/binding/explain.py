@@ -191,6 +191,11 @@ def explain_pairs(
                     f"the {exp.model_type} binding model has no residue-level attribution (it sees "
                     "sequence composition only); residue scores come from the region predictor"
                 )
+        if pred.template_id is not None:
+            exp.notes.append(
+                f"regions and binding scores blend in the labels of {pred.template_id}, an annotated homolog "
+                f"{100 * (pred.template_identity or 0):.0f}% identical to this protein"
+            )
         cols["attribution"] = np.round(score, 4)
         inside = np.zeros(n, dtype=bool)
         regions: list[dict[str, Any]] = []

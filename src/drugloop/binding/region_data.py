@@ -208,10 +208,10 @@ def score_hots(
     """
     seqs = list(dict.fromkeys(df["sequence"]))
     if probs is None:
-        blended, templated = model.proba_and_templates([check_sequence(s) for s in seqs])
+        blended, hits = model.proba_and_templates([check_sequence(s) for s in seqs])
         probs = dict(zip(seqs, blended, strict=True))
         if decoder is None and decoders is None:
-            decoders = {s: model.decoder_for(t) for s, t in zip(seqs, templated, strict=True)}
+            decoders = {s: model.decoder_for(h is not None) for s, h in zip(seqs, hits, strict=True)}
     per_seq = {s: decoder or (decoders or {}).get(s) or model.decoder for s in seqs}
     regions = {
         s: [r.as_tuple() for r in decode_regions(probs[s][:, 0], probs[s][:, 3], per_seq[s])] for s in seqs

@@ -211,6 +211,8 @@ class RegionPrediction:
     binding: np.ndarray
     region: np.ndarray
     regions: list[Region] = field(default_factory=list)
+    template_id: str | None = None  # the annotated homolog blended in, if any
+    template_identity: float | None = None
 
 
 def _nms(cands: np.ndarray, iou: float, limit: int) -> list[int]:
@@ -529,11 +531,11 @@ class RegionPredictor:
 
     def proba_and_templates(
         self, sequences: Sequence[str], batch_residues: int = 40000
-    ) -> tuple[list[np.ndarray], list[bool]]:
-        """``predict_proba`` plus, per sequence, whether a template was blended in."""
+    ) -> tuple[list[np.ndarray], list[Any]]:
+        """``predict_proba`` plus, per sequence, the ``TemplateHit`` blended in (None: the CNN alone)."""
         probs = self.cnn_proba(sequences, batch_residues)
         if self.templates is None or not self.template_blend:
-            return probs, [False] * len(probs)
+            return probs, [None] * len(probs)
         from drugloop.binding.templates import blend_template
 
         hits = self.templates.search(
@@ -541,7 +543,7 @@ class RegionPredictor:
         )
         weight = self.template_blend["weight"]
         blended = [blend_template(p, h, weight) for p, h in zip(probs, hits, strict=True)]
-        return blended, [h is not None for h in hits]
+        return blended, hits
 
     def decoder_for(self, has_template: bool) -> dict[str, Any]:
         """The decoder of a protein with / without a blended template."""
@@ -571,12 +573,15 @@ class RegionPredictor:
         if isinstance(sequences, str):
             sequences = [sequences]
         clean = [check_sequence(s) for s in sequences]
-        probs, templated = self.proba_and_templates(clean)
+        probs, hits = self.proba_and_templates(clean)
         preds = []
-        for seq, prob, has_t in zip(clean, probs, templated, strict=True):
+        for seq, prob, hit in zip(clean, probs, hits, strict=True):
             binding, region = prob[:, 0], prob[:, 3]
-            dec = decoder or self.decoder_for(has_t)
-            preds.append(RegionPrediction(seq, binding, region, decode_regions(binding, region, dec)))
+            dec = decoder or self.decoder_for(hit is not None)
+            pred = RegionPrediction(seq, binding, region, decode_regions(binding, region, dec))
+            if hit is not None:
+                pred.template_id, pred.template_identity = hit.template_id, hit.identity
+            preds.append(pred)
         return preds
 
     def predict_many(

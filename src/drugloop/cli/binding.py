@@ -99,7 +99,11 @@ def _target_records(targets: list[str]) -> list[tuple[str, str]]:
     records: list[tuple[str, str]] = []
     for i, item in enumerate(targets):
         path = Path(item)
-        if path.is_file():
+        try:
+            is_file = path.is_file()
+        except OSError:  # a sequence longer than a file name may be: it is a sequence
+            is_file = False
+        if is_file:
             records += [(r.id, r.sequence) for r in read_fasta(path)]
         elif path.suffix.lower() in {".fasta", ".fa", ".faa", ".fas"} or "/" in item:
             raise InputError(f"FASTA file not found: {item}")
@@ -266,7 +270,15 @@ def regions(
             }
             for r in pred.regions
         ]
-        summary.append({"target_id": rid, "length": len(pred.sequence), "regions": regs})
+        entry: dict[str, Any] = {"target_id": rid, "length": len(pred.sequence), "regions": regs}
+        if pred.template_id is not None:
+            entry["template"] = {"id": pred.template_id, "identity": round(float(pred.template_identity), 4)}
+            console.print(
+                f"{rid}: labels transferred from {pred.template_id} "
+                f"({100 * pred.template_identity:.0f}% identical)",
+                highlight=False,
+            )
+        summary.append(entry)
         if not quiet:
             title = f"{rid}: {len(pred.sequence)} residues, {len(regs)} predicted region(s)"
             console.print(
