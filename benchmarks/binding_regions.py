@@ -56,6 +56,7 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None, reu
         select_binding_threshold,
         select_decoder,
         select_template_blend,
+        sibling_ceiling,
     )
     from drugloop.binding.regions import RegionPredictor
     from drugloop.binding.templates import TemplateLibrary
@@ -172,6 +173,7 @@ def run(seed: int, ship: bool, epochs: int | None, limit: int | None = None, reu
             "test": t_test,
             "grid": [{k: r[k] for k in ("blend", "decoder", "ap@0.5", "top_n@0.5")} for r in t_table],
         },
+        "validation_sibling_ceiling": sibling_ceiling(data.valid_hots),
         "cnn": {"reused_from_cache": reused, "trained_at_commit": model.card.get("trained_at_commit")},
         "commit": git_commit(),
         "wall_seconds": time.perf_counter() - started,
@@ -262,6 +264,7 @@ def aggregate() -> None:
                 "source": "Lee & Nam 2022, J Cheminform 14:5",
             },
             "data": recs[0]["data"],
+            "validation_sibling_ceiling": recs[0].get("validation_sibling_ceiling"),
             "templates": {
                 "library_validation": recs[0]["templates"]["library_validation"],
                 "library_test": recs[0]["templates"]["library_test"],

@@ -157,3 +157,22 @@ def test_identity_filter_removes_a_test_twin() -> None:
     best, which = max_identity([homolog, distant], [test_protein])
     assert 0.45 < best[0] < 0.9 and which[0] == 0
     assert best[1] < 0.4
+
+
+def test_sibling_ceiling_hand_case():
+    import pandas as pd
+
+    from drugloop.binding.region_data import sibling_ceiling
+
+    df = pd.DataFrame(
+        {
+            "sequence": ["AAA", "AAA", "AAA", "CCC"],
+            "binding_region": [[[0, 10]], [[0, 10]], [[20, 30]], [[5, 9]]],
+        }
+    )
+    out = sibling_ceiling(df)
+    # complexes 1 and 2 are predicted by a sibling that has [0, 10]; complex 3 is not; CCC has no sibling
+    assert out["n_complexes"] == 3
+    assert out["top_n@0.5"] == 2 / 3
+    # pooled ranking: complex 3's wrong [0, 10] (score 1) first, then two hits among four at score 0.5: AP = 1/3
+    assert out["ap@0.5"] == pytest.approx(1 / 3)

@@ -252,6 +252,29 @@ def select_decoder(
     return dict(best["decoder"]), table
 
 
+def sibling_ceiling(df: pd.DataFrame) -> dict[str, float]:
+    """AP@0.5 / top-n of predicting each complex by the regions of the *other* complexes of the same protein.
+
+    Scored by how many siblings share a region. A sequence-only predictor gives every ligand of a protein the same
+    regions, so this is roughly the best it can do: the gap below it is not knowing the pockets, not decoding.
+    """
+    from collections import Counter
+
+    preds, trues = [], []
+    for _, group in df.groupby("sequence", sort=False):
+        rows = [[tuple(r) for r in regions] for regions in group["binding_region"]]
+        for i, own in enumerate(rows):
+            others = Counter(r for k, regs in enumerate(rows) if k != i for r in regs)
+            if others:
+                preds.append([(s, e, n / (len(rows) - 1)) for (s, e), n in others.items()])
+                trues.append([list(r) for r in own])
+    return {
+        "ap@0.5": average_precision(preds, trues, 0.5),
+        "top_n@0.5": top_n_success(preds, trues, 0.5),
+        "n_complexes": len(preds),
+    }
+
+
 def reference_library() -> Any:
     """Every annotated protein the shipped data sets hold, for homology transfer on a user's proteins.
 
