@@ -15,7 +15,7 @@ score was seen. cold_drug / cold_target: drugs (targets) split 70/10/20 by the s
 split. human random / cold: DrugBAN's own train/val/test files; nonstandard residues (B, Z, U, O, J) are read as X
 so that every published test pair is scored. Deep model on CPU (no GPU has been lent): a fixed time budget, set
 before any test score was seen and recorded in each run's params: DAVIS 30 epochs of batches of 256 (protein chunks
-of 64); KIBA 12 epochs of batches of 512 (protein chunks of 256); Human 15 epochs of batches of 64, packed by
+of 64); KIBA 12 epochs of batches of 512 (protein chunks of 256); Human 8 epochs of batches of 64, packed by
 protein length within windows of 16 batches (``length_window``: ~2.4 pairs per protein leave nothing to group, so
 padding is what is cut); the epoch with the lowest validation loss is kept.
 """
