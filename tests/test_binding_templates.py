@@ -99,6 +99,8 @@ def test_predictor_applies_saves_and_detaches_templates(tmp_path):
     model.fit(train, train[:2])
     with pytest.raises(InputError, match="blend"):
         model.use_templates(TemplateLibrary(train))
+    with pytest.raises(InputError, match="numbers"):
+        model.use_templates(TemplateLibrary(train), {"min_identity": "high", "weight": 1.0})
     query = train[3].sequence  # its own template: identity 1, labels transferred exactly
     cnn = model.predict_proba([query])[0]
     model.use_templates(TemplateLibrary(train), {"min_identity": 0.3, "weight": 1.0})

@@ -66,10 +66,8 @@ def pairwise_identity(a: str, b: str) -> float:
         raise InputError("pairwise_identity needs two non-empty sequences")
     if a == b:
         return 1.0
-    alignments = _aligner().align(a, b)
-    try:
-        best = alignments[0]
-    except IndexError:  # no positive-scoring local alignment
+    best = local_alignment(a, b)
+    if best is None:  # no positive-scoring local alignment
         return 0.0
     return float(best.counts().identities) / min(len(a), len(b))
 

@@ -518,7 +518,10 @@ class RegionPredictor:
                 raise InputError(
                     "templates need a blend {'min_identity': m, 'weight': w}; this model has none"
                 )
-            self.template_blend = {k: float(blend[k]) for k in ("min_identity", "weight")}
+            try:
+                self.template_blend = {k: float(blend[k]) for k in ("min_identity", "weight")}
+            except (TypeError, ValueError):
+                raise InputError(f"template blend values must be numbers, not {blend!r}") from None
         self.templates = library
         self.template_cache = Path(cache_dir) if cache_dir else None
         return self
